@@ -1,0 +1,16 @@
+//! # breadth-classic
+//!
+//! Classic machine learning, one module per algorithm family. Every model registers itself once
+//! in [`registry::models`], which makes it usable from `breadth fit`, `predict` and `compare`.
+//!
+//! ```
+//! use breadth_classic::dummy::DummyClassifierParams;
+//! use breadth_core::{Classifier, Fit};
+//! let iris = breadth_data::datasets::load("iris").unwrap();
+//! let model = DummyClassifierParams::default().fit(&iris).unwrap();
+//! assert_eq!(model.predict(iris.features()).unwrap()[0], 0);
+//! ```
+#![deny(missing_docs)]
+
+pub mod dummy;
+pub mod registry;
