@@ -12,6 +12,7 @@
 
 pub mod csv;
 pub mod datasets;
+pub mod npy;
 
 use breadth_core::Result;
 
