@@ -119,6 +119,10 @@ pub struct CsvOptions {
     pub missing: MissingPolicy,
     /// An integer target with at most this many distinct values is read as classes under `Auto`.
     pub max_auto_classes: usize,
+    /// Encodings learned on training data: columns of these names are encoded with exactly these
+    /// categories (an unseen category is an error naming its line), so new data gets the codes
+    /// the model was trained on.
+    pub known_encodings: Vec<ColumnEncoding>,
 }
 
 impl Default for CsvOptions {
@@ -130,6 +134,7 @@ impl Default for CsvOptions {
             categorical: CategoricalEncoding::Ordinal,
             missing: MissingPolicy::Refuse,
             max_auto_classes: 20,
+            known_encodings: Vec::new(),
         }
     }
 }
@@ -319,8 +324,9 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
                 });
             }
         }
+        let known = opts.known_encodings.iter().find(|e| e.column == names[j]);
         let numeric = (0..n).all(|i| is_missing(cell(i, j)) || parse_number(cell(i, j)).is_some());
-        if numeric {
+        if numeric && known.is_none() {
             columns.push(
                 (0..n)
                     .map(|i| parse_number(cell(i, j)).unwrap_or(f64::NAN))
@@ -329,13 +335,35 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
             out_names.push(names[j].clone());
             continue;
         }
-        let cats = sorted_categories((0..n).map(|i| cell(i, j)).filter(|c| !is_missing(c)));
+        let (cats, one_hot) = match known {
+            Some(enc) => {
+                let unseen = (0..n).find(|&i| {
+                    !is_missing(cell(i, j)) && !enc.categories.iter().any(|c| c == cell(i, j))
+                });
+                if let Some(i) = unseen {
+                    return Err(Error::Parse {
+                        source_name: source.into(),
+                        line: body[i].0,
+                        reason: format!(
+                            "category `{}` of column `{}` was not seen in training; known: {}",
+                            cell(i, j),
+                            names[j],
+                            enc.categories.join(", ")
+                        ),
+                    });
+                }
+                (enc.categories.clone(), enc.one_hot)
+            }
+            None => (
+                sorted_categories((0..n).map(|i| cell(i, j)).filter(|c| !is_missing(c))),
+                opts.categorical == CategoricalEncoding::OneHot,
+            ),
+        };
         let code: HashMap<&str, usize> = cats
             .iter()
             .enumerate()
             .map(|(k, c)| (c.as_str(), k))
             .collect();
-        let one_hot = opts.categorical == CategoricalEncoding::OneHot;
         if one_hot {
             for (k, cat) in cats.iter().enumerate() {
                 columns.push(
@@ -489,6 +517,31 @@ mod tests {
         let t = read_csv_str("c,v\nb,1\na,2\nb,3\n", "t.csv", &opts).unwrap();
         assert_eq!(t.dataset.feature_names(), ["c=a", "c=b", "v"]);
         assert_eq!(t.dataset.features().row(1).to_vec(), vec![1.0, 0.0, 2.0]);
+    }
+
+    #[test]
+    fn known_encodings_are_reused_and_unseen_categories_refused() {
+        let train = read("city,v,c\nparis,1,0\nlyon,2,1\n").unwrap();
+        assert_eq!(
+            train.encodings[0].categories,
+            ["lyon", "paris"],
+            "{:?}",
+            train.encodings
+        );
+        let opts = CsvOptions {
+            known_encodings: train.encodings.clone(),
+            ..Default::default()
+        };
+        // Only `paris` appears now, yet it keeps its training code 1.
+        let t = read_csv_str("city,v,c\nparis,5,0\n", "new.csv", &opts).unwrap();
+        assert_eq!(t.dataset.features().row(0).to_vec(), vec![1.0, 5.0]);
+        let err = read_csv_str("city,v,c\nnice,5,0\n", "new.csv", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("new.csv:2:") && err.contains("`nice`"),
+            "{err}"
+        );
     }
 
     #[test]
