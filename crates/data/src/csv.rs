@@ -433,8 +433,8 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
             let mut names_out = Vec::new();
             for c in &cats {
                 let k = key(c);
-                if !code.contains_key(&k) {
-                    code.insert(k, names_out.len());
+                if let std::collections::hash_map::Entry::Vacant(slot) = code.entry(k) {
+                    slot.insert(names_out.len());
                     names_out.push(c.clone());
                 }
             }
@@ -446,6 +446,12 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
         dataset = dataset.with_target(target)?;
     }
     Ok(Table { dataset, encodings })
+}
+
+/// The header row's names when the text has one, by the same detection as [`read_csv_str`].
+pub fn header_names(text: &str, source: &str) -> Option<Vec<String>> {
+    let rows = split_records(text, source).ok()?;
+    detect_header(&rows).then(|| rows[0].1.clone())
 }
 
 /// Read a table from a file.
