@@ -37,6 +37,10 @@ pub struct DataArgs {
     /// Keep missing cells (empty, NA, ?) as NaN for an imputer instead of refusing the file.
     #[arg(long)]
     pub keep_missing: bool,
+    /// Semi-supervised: rows with an empty target cell are unlabelled (for label-propagation,
+    /// label-spreading, self-training).
+    #[arg(long)]
+    pub semi_supervised: bool,
 }
 
 /// What a model file records about its training data.
@@ -76,6 +80,7 @@ impl DataArgs {
             } else {
                 MissingPolicy::Refuse
             },
+            unlabelled_target: self.semi_supervised,
             ..CsvOptions::default()
         }
     }

@@ -20,10 +20,22 @@ pub struct FoldScore {
 /// Task of the dataset's target, for choosing models and the default metric.
 pub fn task_of(data: &Dataset) -> Option<Task> {
     match data.target() {
-        Some(Target::Classes { .. }) => Some(Task::Classification),
+        Some(Target::Classes { .. } | Target::PartialClasses { .. }) => Some(Task::Classification),
         Some(Target::Continuous(_)) => Some(Task::Regression),
         _ => None,
     }
+}
+
+/// The rows of `data` with a label, as a plain class target (semi-supervised data is scored on
+/// its labelled rows only).
+fn labelled_only(data: Dataset) -> Result<Dataset> {
+    let Some(Target::PartialClasses { labels, names }) = data.target() else {
+        return Ok(data);
+    };
+    let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i].is_some()).collect();
+    let y: Vec<usize> = idx.iter().filter_map(|&i| labels[i]).collect();
+    let names = names.clone();
+    data.select(&idx).with_target(Target::classes(y, names)?)
 }
 
 /// Fit on `train`, score on `test`.
@@ -35,7 +47,7 @@ pub fn fit_and_score(
     train: &[usize],
     test: &[usize],
 ) -> Result<FoldScore> {
-    let (train, test) = (data.select(train), data.select(test));
+    let (train, test) = (data.select(train), labelled_only(data.select(test))?);
     let start = Instant::now();
     let model = spec.fit_with(settings, &train)?;
     let fit_seconds = start.elapsed().as_secs_f64();
@@ -64,6 +76,15 @@ pub fn cv_folds(data: &Dataset, k: usize) -> Result<Vec<(Vec<usize>, Vec<usize>)
             for (i, &l) in labels.iter().enumerate() {
                 fold_of[i] = seen[l] % k;
                 seen[l] += 1;
+            }
+        }
+        Some(Target::PartialClasses { labels, names }) => {
+            // Unlabelled rows are one more stratum.
+            let mut seen = vec![0usize; names.len() + 1];
+            for (i, l) in labels.iter().enumerate() {
+                let s = l.unwrap_or(names.len());
+                fold_of[i] = seen[s] % k;
+                seen[s] += 1;
             }
         }
         _ => (0..n).for_each(|i| fold_of[i] = i * k / n),

@@ -231,3 +231,45 @@ fn datasets_and_models_list_what_exists() {
         .unwrap();
     assert_eq!(dummy["params"][0]["default"], "prior");
 }
+
+#[test]
+fn semi_supervised_csv_fits_with_empty_target_cells() {
+    let path = tmp("semi.csv");
+    let mut text = String::from("a,b,label\n");
+    for i in 0..60 {
+        let (x, label) = if i % 2 == 0 {
+            (i as f64 * 0.01, "left")
+        } else {
+            (5.0 + i as f64 * 0.01, "right")
+        };
+        let label = if i % 5 == 0 { label } else { "" };
+        text.push_str(&format!("{x},{},{label}\n", x * 0.5));
+    }
+    std::fs::write(&path, text).unwrap();
+    let o = breadth(&[
+        "fit",
+        "label-spreading",
+        "--data",
+        path.to_str().unwrap(),
+        "--semi-supervised",
+        "--set",
+        "kernel=knn",
+        "--set",
+        "n_neighbors=5",
+        "--cv",
+        "3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        report["mean"], 1.0,
+        "two far-apart groups are labelled perfectly: {report}"
+    );
+    let o = breadth(&["fit", "label-spreading", "--data", path.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "without --semi-supervised an empty target is an error"
+    );
+}

@@ -123,6 +123,9 @@ pub struct CsvOptions {
     /// categories (an unseen category is an error naming its line), so new data gets the codes
     /// the model was trained on.
     pub known_encodings: Vec<ColumnEncoding>,
+    /// Semi-supervised reading: an empty (missing) target cell marks an unlabelled row, and the
+    /// target becomes [`Target::PartialClasses`].
+    pub unlabelled_target: bool,
 }
 
 impl Default for CsvOptions {
@@ -135,6 +138,7 @@ impl Default for CsvOptions {
             missing: MissingPolicy::Refuse,
             max_auto_classes: 20,
             known_encodings: Vec::new(),
+            unlabelled_target: false,
         }
     }
 }
@@ -394,6 +398,24 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
     let x = Array2::from_shape_fn((n, d), |(i, j)| columns[j][i]);
     let mut dataset = Dataset::new(x).with_feature_names(out_names)?;
 
+    if let (Some(t), true) = (target_idx, opts.unlabelled_target) {
+        let cats = sorted_categories((0..n).map(|i| cell(i, t)).filter(|c| !is_missing(c)));
+        let labels: Array1<Option<usize>> = (0..n)
+            .map(|i| {
+                cats.iter()
+                    .position(|c| c == cell(i, t))
+                    .filter(|_| !is_missing(cell(i, t)))
+            })
+            .collect();
+        let target = Target::PartialClasses {
+            labels,
+            names: cats,
+        };
+        return Ok(Table {
+            dataset: dataset.with_target(target)?,
+            encodings,
+        });
+    }
     if let Some(t) = target_idx {
         if let Some(i) = (0..n).find(|&i| is_missing(cell(i, t))) {
             return Err(Error::Parse {
@@ -548,6 +570,22 @@ mod tests {
             err.starts_with("new.csv:2:") && err.contains("`nice`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn empty_target_cells_are_unlabelled_rows_when_asked() {
+        let opts = CsvOptions {
+            unlabelled_target: true,
+            ..Default::default()
+        };
+        let t = read_csv_str("v,c\n1,b\n2,\n3,a\n", "t.csv", &opts).unwrap();
+        match t.dataset.target() {
+            Some(Target::PartialClasses { labels, names }) => {
+                assert_eq!(names, &["a", "b"]);
+                assert_eq!(labels.to_vec(), vec![Some(1), None, Some(0)]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
