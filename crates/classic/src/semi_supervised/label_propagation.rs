@@ -578,7 +578,7 @@ impl Classifier for LabelGraphModel {
         };
         for (i, mut row) in p.outer_iter_mut().enumerate() {
             let s = row.sum();
-            if !(s > 0.0) {
+            if s.is_nan() || s <= 0.0 {
                 return Err(Error::numerical(
                     self.model_name(),
                     format!("row {i} is too far from every training row for the RBF kernel; lower gamma"),
