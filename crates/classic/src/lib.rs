@@ -13,4 +13,5 @@
 #![deny(missing_docs)]
 
 pub mod dummy;
+pub mod neighbors;
 pub mod registry;

@@ -6,6 +6,10 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::neighbors::{
+    KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
+    RadiusNeighborsRegressorParams,
+};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -17,6 +21,22 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<DummyRegressorParams>(
             "dummy-regressor",
             "Baseline that ignores the features: mean, median or a quantile of the target",
+        ),
+        ModelSpec::classifier::<KNeighborsClassifierParams>(
+            "k-neighbors-classifier",
+            "Vote of the k nearest training rows (uniform or 1/distance weights)",
+        ),
+        ModelSpec::regressor::<KNeighborsRegressorParams>(
+            "k-neighbors-regressor",
+            "Mean of the k nearest training rows' targets (uniform or 1/distance weights)",
+        ),
+        ModelSpec::classifier::<RadiusNeighborsClassifierParams>(
+            "radius-neighbors-classifier",
+            "Vote of the training rows within a radius",
+        ),
+        ModelSpec::regressor::<RadiusNeighborsRegressorParams>(
+            "radius-neighbors-regressor",
+            "Mean target of the training rows within a radius",
         ),
     ]
 }
