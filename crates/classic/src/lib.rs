@@ -13,5 +13,6 @@
 #![deny(missing_docs)]
 
 pub mod dummy;
+pub mod neighbors;
 pub mod registry;
 pub mod semi_supervised;

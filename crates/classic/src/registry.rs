@@ -6,6 +6,10 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::neighbors::{
+    KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
+    RadiusNeighborsRegressorParams,
+};
 use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpreadingParams};
 
 /// The models of breadth-classic.
@@ -26,6 +30,22 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::classifier::<LabelSpreadingParams>(
             "label-spreading",
             "Semi-supervised: spread labels over a normalised RBF or kNN graph with soft clamping",
+        ),
+        ModelSpec::classifier::<KNeighborsClassifierParams>(
+            "k-neighbors-classifier",
+            "Vote of the k nearest training rows (uniform or 1/distance weights)",
+        ),
+        ModelSpec::regressor::<KNeighborsRegressorParams>(
+            "k-neighbors-regressor",
+            "Mean of the k nearest training rows' targets (uniform or 1/distance weights)",
+        ),
+        ModelSpec::classifier::<RadiusNeighborsClassifierParams>(
+            "radius-neighbors-classifier",
+            "Vote of the training rows within a radius",
+        ),
+        ModelSpec::regressor::<RadiusNeighborsRegressorParams>(
+            "radius-neighbors-regressor",
+            "Mean target of the training rows within a radius",
         ),
     ]
 }

@@ -19,19 +19,19 @@
 //! inductively: $p(x) \propto \sum_j W(x, x_j) F_j$ (RBF), or the sum of $F$ over the $k$ nearest
 //! training rows (kNN).
 //!
-//! Cost: RBF $O(n^2 d)$ memory $O(n^2)$, each step $O(n^2 K)$; kNN graph by brute force
-//! $O(n^2 d)$ time and $O(nk)$ memory, each step $O(nkK)$. Ties among equidistant neighbours are
-//! broken by the lower row index.
+//! Cost: RBF $O(n^2 d)$ memory $O(n^2)$, each step $O(n^2 K)$; the kNN graph is built
+//! through the shared index ([`crate::neighbors`]), $O(nk)$ memory, each step $O(nkK)$. Ties among
+//! equidistant neighbours are broken by the lower row index.
 //!
 //! ```
 //! use breadth_classic::semi_supervised::label_propagation::{LabelSpreadingParams, Kernel};
 //! use breadth_core::{Classifier, Dataset, Fit, Target};
 //! use ndarray::{array, Array1};
-//! let x = array![[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]];
+//! let x = array![[0.0], [0.1], [0.3], [5.0], [5.1], [5.3]];
 //! let labels: Array1<Option<usize>> = array![Some(0), None, None, None, None, Some(1)];
 //! let names = vec!["low".to_string(), "high".to_string()];
 //! let ds = Dataset::new(x).with_target(Target::PartialClasses { labels, names }).unwrap();
-//! let model = LabelSpreadingParams::default().kernel(Kernel::Knn { n_neighbors: 2 }).fit(&ds).unwrap();
+//! let model = LabelSpreadingParams::default().kernel(Kernel::Knn { n_neighbors: 3 }).fit(&ds).unwrap();
 //! assert_eq!(model.transduction().to_vec(), vec![0, 0, 0, 1, 1, 1]);
 //! ```
 
@@ -45,6 +45,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::checked_partial_labels;
+use crate::neighbors::{NearestNeighbors, NearestNeighborsParams};
 
 /// The similarity graph's kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -141,32 +142,6 @@ fn sq_dist(a: ndarray::ArrayView1<'_, f64>, b: ndarray::ArrayView1<'_, f64>) -> 
     a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// The `k` nearest rows of `reference` to each row of `queries` (ties: lower index first).
-fn k_nearest(
-    reference: ArrayView2<'_, f64>,
-    queries: ArrayView2<'_, f64>,
-    k: usize,
-) -> Vec<Vec<usize>> {
-    queries
-        .outer_iter()
-        .into_par_iter()
-        .map(|q| {
-            let mut d: Vec<(f64, usize)> = reference
-                .outer_iter()
-                .enumerate()
-                .map(|(j, r)| (sq_dist(q, r), j))
-                .collect();
-            let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-            if k < d.len() {
-                d.select_nth_unstable_by(k - 1, cmp);
-                d.truncate(k);
-            }
-            d.sort_unstable_by(cmp);
-            d.into_iter().map(|(_, j)| j).collect()
-        })
-        .collect()
-}
-
 fn rbf(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>, gamma: f64) -> Array2<f64> {
     let mut out = Array2::zeros((a.nrows(), b.nrows()));
     out.axis_iter_mut(Axis(0))
@@ -206,8 +181,25 @@ impl Graph {
     }
 }
 
-/// Build the operator for propagation ($D^{-1}W$) or spreading ($D^{-1/2} W D^{-1/2}$, zero diagonal).
-fn build_graph(x: ArrayView2<'_, f64>, kernel: Kernel, spreading: bool) -> Graph {
+/// The fitted part of the kernel that new rows are compared with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum KernelState {
+    /// The training rows, for $W(x, x_j)$.
+    Rbf { gamma: f64, x_train: Array2<f64> },
+    /// The shared neighbour index over the training rows.
+    Knn {
+        n_neighbors: usize,
+        index: Box<NearestNeighbors>,
+    },
+}
+
+/// Build the kernel state and the operator for propagation ($D^{-1}W$) or spreading
+/// ($D^{-1/2} W D^{-1/2}$, zero diagonal).
+fn build_graph(
+    x: ArrayView2<'_, f64>,
+    kernel: Kernel,
+    spreading: bool,
+) -> Result<(KernelState, Graph)> {
     let n = x.nrows();
     match kernel {
         Kernel::Rbf { gamma } => {
@@ -233,13 +225,22 @@ fn build_graph(x: ArrayView2<'_, f64>, kernel: Kernel, spreading: bool) -> Graph
                     row /= s;
                 }
             }
-            Graph::Dense(w)
+            Ok((
+                KernelState::Rbf {
+                    gamma,
+                    x_train: x.to_owned(),
+                },
+                Graph::Dense(w),
+            ))
         }
         Kernel::Knn { n_neighbors } => {
-            let nbrs = k_nearest(x, x, n_neighbors);
-            if spreading {
+            let index = NearestNeighborsParams::default().fit_array(x)?;
+            // Querying the training rows themselves keeps each row as its own first neighbour,
+            // as scikit-learn's `kneighbors_graph(X)` does.
+            let nbrs = index.kneighbors(x, n_neighbors)?.indices;
+            let graph = if spreading {
                 let mut deg = vec![0.0; n];
-                for (i, row) in nbrs.iter().enumerate() {
+                for (i, row) in nbrs.outer_iter().enumerate() {
                     row.iter().filter(|&&j| j != i).for_each(|&j| deg[j] += 1.0);
                 }
                 let deg: Vec<f64> = deg
@@ -247,7 +248,7 @@ fn build_graph(x: ArrayView2<'_, f64>, kernel: Kernel, spreading: bool) -> Graph
                     .map(|d: f64| if d == 0.0 { 1.0 } else { d.sqrt() })
                     .collect();
                 Graph::Sparse(
-                    nbrs.iter()
+                    nbrs.outer_iter()
                         .enumerate()
                         .map(|(i, row)| {
                             row.iter()
@@ -260,11 +261,18 @@ fn build_graph(x: ArrayView2<'_, f64>, kernel: Kernel, spreading: bool) -> Graph
             } else {
                 let w = 1.0 / n_neighbors as f64;
                 Graph::Sparse(
-                    nbrs.into_iter()
-                        .map(|row| row.into_iter().map(|j| (j, w)).collect())
+                    nbrs.outer_iter()
+                        .map(|row| row.iter().map(|&j| (j, w)).collect())
                         .collect(),
                 )
-            }
+            };
+            Ok((
+                KernelState::Knn {
+                    n_neighbors,
+                    index: Box::new(index),
+                },
+                graph,
+            ))
         }
     }
 }
@@ -306,7 +314,7 @@ fn fit_graph(
     positive("tol", tol)?;
     let x = data.features();
     let (n, k) = (x.nrows(), names.len());
-    let graph = build_graph(x, kernel, alpha.is_some());
+    let (state, graph) = build_graph(x, kernel, alpha.is_some())?;
     let mut y = Array2::<f64>::zeros((n, k));
     for (i, l) in labels.iter().enumerate() {
         if let Some(l) = l {
@@ -346,8 +354,8 @@ fn fit_graph(
         .collect();
     Ok(LabelGraphModel {
         spreading: alpha.is_some(),
-        kernel,
-        x_train: x.to_owned(),
+        state,
+        n_features: x.ncols(),
         label_distributions: f,
         transduction,
         classes: names,
@@ -513,8 +521,8 @@ impl Fit for LabelSpreadingParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelGraphModel {
     spreading: bool,
-    kernel: Kernel,
-    x_train: Array2<f64>,
+    state: KernelState,
+    n_features: usize,
     label_distributions: Array2<f64>,
     transduction: Array1<usize>,
     classes: Vec<String>,
@@ -545,7 +553,7 @@ impl Fitted for LabelGraphModel {
         }
     }
     fn n_features_in(&self) -> usize {
-        self.x_train.ncols()
+        self.n_features
     }
 }
 
@@ -561,17 +569,17 @@ impl Classifier for LabelGraphModel {
 
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        let mut p = match self.kernel {
-            Kernel::Rbf { gamma } => {
-                let w = rbf(x, self.x_train.view(), gamma);
+        let mut p = match &self.state {
+            KernelState::Rbf { gamma, x_train } => {
+                let w = rbf(x, x_train.view(), *gamma);
                 to_ndarray((as_faer(w.view()) * as_faer(self.label_distributions.view())).as_ref())
             }
-            Kernel::Knn { n_neighbors } => {
-                let nbrs = k_nearest(self.x_train.view(), x, n_neighbors);
+            KernelState::Knn { n_neighbors, index } => {
+                let nbrs = index.kneighbors(x, *n_neighbors)?.indices;
                 let mut p = Array2::zeros((x.nrows(), self.classes.len()));
-                for (mut row, js) in p.outer_iter_mut().zip(nbrs) {
-                    js.into_iter()
-                        .for_each(|j| row += &self.label_distributions.row(j));
+                for (mut row, js) in p.outer_iter_mut().zip(nbrs.outer_iter()) {
+                    js.iter()
+                        .for_each(|&j| row += &self.label_distributions.row(j));
                 }
                 p
             }
