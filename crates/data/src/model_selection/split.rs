@@ -229,19 +229,26 @@ impl StratifiedKFold {
             pos += n_c;
         }
         let mut rng = self.shuffle.map(seeded_rng);
-        let mut fold_of = vec![0; labels.len()];
-        for c in 0..counts.len() {
-            let mut folds_for_class: Vec<usize> = (0..k)
-                .flat_map(|j| std::iter::repeat_n(j, allocation[j][c]))
-                .collect();
-            if let Some(rng) = rng.as_mut() {
-                shuffle(&mut folds_for_class, rng);
-            }
-            let members = (0..labels.len()).filter(|&i| encoded[i] == c);
-            for (i, f) in members.zip(folds_for_class) {
-                fold_of[i] = f;
-            }
-        }
+        // folds_for_class[c][r]: the fold of the r-th member (in row order) of class c.
+        let folds_for_class: Vec<Vec<usize>> = (0..counts.len())
+            .map(|c| {
+                let mut f: Vec<usize> = (0..k)
+                    .flat_map(|j| std::iter::repeat_n(j, allocation[j][c]))
+                    .collect();
+                if let Some(rng) = rng.as_mut() {
+                    shuffle(&mut f, rng);
+                }
+                f
+            })
+            .collect();
+        let mut seen = vec![0usize; counts.len()];
+        let fold_of: Vec<usize> = encoded
+            .iter()
+            .map(|&c| {
+                seen[c] += 1;
+                folds_for_class[c][seen[c] - 1]
+            })
+            .collect();
         Ok(folds_from_assignment(&fold_of, k))
     }
 }
@@ -607,12 +614,17 @@ fn stratified_test_rows(
         ));
     }
     let quota = largest_remainder(&counts, n_test);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); counts.len()];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l].push(i);
+    }
     let mut rng = seeded_rng(seed);
     let mut is_test = vec![false; labels.len()];
     for c in present {
-        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
-        shuffle(&mut members, &mut rng);
-        members[..quota[c]].iter().for_each(|&i| is_test[i] = true);
+        shuffle(&mut members[c], &mut rng);
+        members[c][..quota[c]]
+            .iter()
+            .for_each(|&i| is_test[i] = true);
     }
     Ok(is_test)
 }

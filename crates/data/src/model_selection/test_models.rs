@@ -109,12 +109,16 @@ impl Fit for CentroidParams {
         check_fit_input(data)?;
         let (labels, names) = data.class_target("test-centroid")?;
         let x = data.features();
+        let mut sums = Array2::<f64>::zeros((names.len(), x.ncols()));
+        let mut counts = vec![0usize; names.len()];
+        for (row, &l) in x.outer_iter().zip(labels) {
+            let mut s = sums.row_mut(l);
+            s += &row;
+            counts[l] += 1;
+        }
         let centroids = (0..names.len())
-            .filter_map(|c| {
-                let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
-                (!rows.is_empty())
-                    .then(|| (c, x.select(Axis(0), &rows).mean_axis(Axis(0)).unwrap()))
-            })
+            .filter(|&c| counts[c] > 0)
+            .map(|c| (c, sums.row(c).mapv(|v| v / counts[c] as f64)))
             .collect();
         Ok(Centroids {
             names: names.to_vec(),
@@ -140,7 +144,12 @@ impl Classifier for Centroids {
         check_predict_input(self, x)?;
         Ok(x.outer_iter()
             .map(|row| {
-                let d = |c: &Array1<f64>| (&row - c).mapv(|v| v * v).sum();
+                let d = |c: &Array1<f64>| {
+                    row.iter()
+                        .zip(c)
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                };
                 // First minimum: the lowest label wins ties, as scikit-learn's argmin.
                 let mut best = 0;
                 for j in 1..self.centroids.len() {
