@@ -38,6 +38,7 @@
 //! ```
 
 use breadth_core::{Error, Result, Rng};
+use rand::distr::{Distribution, Uniform};
 use rand::Rng as _;
 
 /// Shuffle `items` in place (Fisher–Yates): every permutation equally likely.
@@ -80,7 +81,12 @@ pub fn sample_with_replacement(n: usize, k: usize, rng: &mut Rng) -> Result<Vec<
             detail: format!("cannot draw {k} rows from 0"),
         });
     }
-    Ok((0..k).map(|_| rng.random_range(0..n)).collect())
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    // One distribution for all draws: its rejection zone is computed once, not per draw.
+    let dist = Uniform::new(0, n).expect("n > 0");
+    Ok((0..k).map(|_| dist.sample(rng)).collect())
 }
 
 /// One bootstrap resample: the drawn rows and the rows never drawn.

@@ -209,11 +209,18 @@ impl Fit for QuantileParams {
         check_fit_input(data)?;
         breadth_core::validate::in_range("quantile", self.quantile, 0.0, 1.0)?;
         let mut y = data.continuous_target("test-quantile")?.to_vec();
-        y.sort_by(f64::total_cmp);
         let pos = self.quantile * (y.len() - 1) as f64;
-        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        let lo = pos.floor() as usize;
+        // Two order statistics in linear time (numpy's percentile partitions too).
+        let (_, lo_value, above) = y.select_nth_unstable_by(lo, f64::total_cmp);
+        let lo_value = *lo_value;
+        let hi_value = if pos > lo as f64 {
+            above.iter().copied().fold(f64::INFINITY, f64::min)
+        } else {
+            lo_value
+        };
         Ok(Constant {
-            value: y[lo] + (y[hi] - y[lo]) * (pos - lo as f64),
+            value: lo_value + (hi_value - lo_value) * (pos - lo as f64),
             n_features: data.n_features(),
         })
     }
