@@ -33,6 +33,10 @@ enum Command {
     Predict(commands::predict::Args),
     /// Cross-validate every applicable model on a dataset and rank them.
     Compare(commands::compare::Args),
+    /// Cross-validate one model or pipeline with a chosen splitter and metrics.
+    Cv(commands::cv::Args),
+    /// Grid or random search of a model's settings by cross-validation.
+    Search(commands::search::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +47,8 @@ fn main() -> ExitCode {
         Command::Fit(a) => commands::fit::run(&a),
         Command::Predict(a) => commands::predict::run(&a),
         Command::Compare(a) => commands::compare::run(&a),
+        Command::Cv(a) => commands::cv::run(&a),
+        Command::Search(a) => commands::search::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
