@@ -6,6 +6,9 @@ use std::time::Instant;
 
 use breadth_core::registry::{ModelSpec, Task};
 use breadth_core::{Dataset, Result, Target};
+use breadth_data::model_selection::split::{
+    KFold, Splitter, StratifiedKFold, TestSize, TrainTestSplit,
+};
 use serde::Serialize;
 
 /// One fold's outcome.
@@ -58,65 +61,29 @@ pub fn fit_and_score(
     Ok(FoldScore { score, fit_seconds })
 }
 
-/// The (train, test) index pairs of `k`-fold cross-validation: each class (or, for a continuous
-/// target, the whole data) is dealt round-robin over the folds in row order.
-// TODO(lead): replace with breadth_data::model_selection once it lands.
+/// The (train, test) index pairs of `k`-fold cross-validation: stratified k-fold for classes
+/// (unlabelled rows of semi-supervised data form one more stratum), plain k-fold otherwise; both
+/// equal scikit-learn's unshuffled folds.
 pub fn cv_folds(data: &Dataset, k: usize) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
-    let n = data.n_samples();
-    if k < 2 || k > n {
-        return Err(breadth_core::Error::param(
-            "cv",
-            format!("needs 2 <= K <= {n} (rows), got {k}"),
-        ));
-    }
-    let mut fold_of = vec![0usize; n];
-    match data.target() {
-        Some(Target::Classes { labels, names }) => {
-            let mut seen = vec![0usize; names.len()];
-            for (i, &l) in labels.iter().enumerate() {
-                fold_of[i] = seen[l] % k;
-                seen[l] += 1;
-            }
-        }
+    let splits = match data.target() {
+        Some(Target::Classes { labels, .. }) => StratifiedKFold::new(k).folds(&labels.to_vec())?,
         Some(Target::PartialClasses { labels, names }) => {
-            // Unlabelled rows are one more stratum.
-            let mut seen = vec![0usize; names.len() + 1];
-            for (i, l) in labels.iter().enumerate() {
-                let s = l.unwrap_or(names.len());
-                fold_of[i] = seen[s] % k;
-                seen[s] += 1;
-            }
+            let strata: Vec<usize> = labels.iter().map(|l| l.unwrap_or(names.len())).collect();
+            StratifiedKFold::new(k).folds(&strata)?
         }
-        _ => (0..n).for_each(|i| fold_of[i] = i * k / n),
-    }
-    Ok((0..k)
-        .map(|f| {
-            let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of[i] == f);
-            (train, test)
-        })
-        .collect())
+        _ => KFold::new(k).folds(data.n_samples())?,
+    };
+    Ok(splits.into_iter().map(|s| (s.train, s.test)).collect())
 }
 
-/// One shuffled split holding out `test_size` (a fraction in (0, 1)) of the rows.
+/// One seeded split holding out `test_size` (a fraction in (0, 1)) of the rows, stratified for
+/// classes.
 pub fn holdout(data: &Dataset, test_size: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
-    use rand::seq::SliceRandom;
-    let n = data.n_samples();
-    if !(test_size > 0.0 && test_size < 1.0) {
-        return Err(breadth_core::Error::param(
-            "test-size",
-            format!("must lie in (0, 1), got {test_size}"),
-        ));
-    }
-    let n_test = ((n as f64 * test_size).ceil() as usize).clamp(1, n.saturating_sub(1).max(1));
-    if n < 2 {
-        return Err(breadth_core::Error::param(
-            "test-size",
-            format!("needs at least 2 rows, got {n}"),
-        ));
-    }
-    let mut idx: Vec<usize> = (0..n).collect();
-    idx.shuffle(&mut breadth_core::seeded_rng(seed));
-    let test = idx[..n_test].to_vec();
-    let train = idx[n_test..].to_vec();
-    Ok((train, test))
+    let split = TrainTestSplit::new(TestSize::Fraction(test_size)).seed(seed);
+    let split = match data.target() {
+        Some(Target::Classes { .. }) => split.stratified(),
+        _ => split,
+    };
+    let s = split.split(data)?.remove(0);
+    Ok((s.train, s.test))
 }

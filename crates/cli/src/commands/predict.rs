@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use breadth_core::registry::load_any;
 use breadth_core::{model_file, Error, Result};
 
 use crate::data_args::{load_like, Schema};
@@ -31,7 +30,7 @@ pub fn run(args: &Args) -> Result<()> {
     let source = args.model.display().to_string();
     let bytes = std::fs::read(&args.model).map_err(|e| Error::io(&args.model, e))?;
     let (header, _) = model_file::read_header(&bytes, &source)?;
-    let model = load_any(&all_models(), &bytes, &source)?;
+    let model = breadth_data::pipeline::load_model(&all_models(), &bytes, &source)?;
     let schema: Schema = match header.metadata {
         Some(meta) => serde_json::from_value(meta).map_err(|e| Error::ModelFile {
             path: source.clone(),
