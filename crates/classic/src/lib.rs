@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bayes;
 pub mod dummy;
 pub mod neighbors;
 pub mod registry;
