@@ -14,5 +14,6 @@
 
 pub mod bayes;
 pub mod dummy;
+pub mod hmm;
 pub mod neighbors;
 pub mod registry;
