@@ -12,7 +12,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bayes;
 pub mod dummy;
+pub mod hmm;
 pub mod neighbors;
 pub mod registry;
 pub mod semi_supervised;

@@ -5,6 +5,10 @@
 
 use breadth_core::registry::ModelSpec;
 
+use crate::bayes::{
+    BernoulliNbParams, CategoricalNbParams, ComplementNbParams, GaussianNbParams,
+    MultinomialNbParams,
+};
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::neighbors::{
     KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
@@ -46,6 +50,26 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<RadiusNeighborsRegressorParams>(
             "radius-neighbors-regressor",
             "Mean target of the training rows within a radius",
+        ),
+        ModelSpec::classifier::<GaussianNbParams>(
+            "gaussian-nb",
+            "Naive Bayes with a normal distribution per class and feature",
+        ),
+        ModelSpec::classifier::<MultinomialNbParams>(
+            "multinomial-nb",
+            "Naive Bayes over counts (word counts, frequencies), Laplace/Lidstone smoothing",
+        ),
+        ModelSpec::classifier::<ComplementNbParams>(
+            "complement-nb",
+            "Naive Bayes over counts from the complement classes (robust to imbalance)",
+        ),
+        ModelSpec::classifier::<BernoulliNbParams>(
+            "bernoulli-nb",
+            "Naive Bayes over binary (or binarized) features",
+        ),
+        ModelSpec::classifier::<CategoricalNbParams>(
+            "categorical-nb",
+            "Naive Bayes over categorical features coded 0, 1, 2, ...",
         ),
     ]
 }
