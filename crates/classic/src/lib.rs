@@ -13,4 +13,6 @@
 #![deny(missing_docs)]
 
 pub mod dummy;
+pub mod linear;
+pub mod optim;
 pub mod registry;

@@ -6,6 +6,9 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
+use crate::linear::ols::LinearRegressionParams;
+use crate::linear::ridge::{RidgeCvParams, RidgeParams};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -17,6 +20,23 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<DummyRegressorParams>(
             "dummy-regressor",
             "Baseline that ignores the features: mean, median or a quantile of the target",
+        ),
+        ModelSpec::regressor::<LinearRegressionParams>(
+            "linear-regression",
+            "Ordinary least squares (QR + SVD, minimum-norm when rank deficient)",
+        ),
+        ModelSpec::regressor::<RidgeParams>("ridge", "Least squares with an L2 penalty"),
+        ModelSpec::regressor::<RidgeCvParams>(
+            "ridge-cv",
+            "Ridge with the penalty chosen by exact leave-one-out cross-validation",
+        ),
+        ModelSpec::regressor::<LassoParams>(
+            "lasso",
+            "L1-penalized least squares by coordinate descent",
+        ),
+        ModelSpec::regressor::<ElasticNetParams>(
+            "elastic-net",
+            "L1 + L2 penalized least squares by coordinate descent",
         ),
     ]
 }
