@@ -7,6 +7,7 @@ use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
+use crate::linear::logistic::LogisticRegressionParams;
 use crate::linear::ols::LinearRegressionParams;
 use crate::linear::ridge::{RidgeCvParams, RidgeParams};
 
@@ -37,6 +38,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<ElasticNetParams>(
             "elastic-net",
             "L1 + L2 penalized least squares by coordinate descent",
+        ),
+        ModelSpec::classifier::<LogisticRegressionParams>(
+            "logistic-regression",
+            "Binary / multinomial logistic regression (L-BFGS, Newton, SAGA; L2, L1, elastic net)",
         ),
     ]
 }

@@ -24,12 +24,12 @@
 
 pub mod coordinate_descent;
 // pub mod huber;
-// pub mod logistic;
+pub mod logistic;
 pub mod ols;
 pub mod ridge;
 // pub mod sgd;
 
-use breadth_core::linalg::{as_faer, to_ndarray};
+use breadth_core::linalg::{as_faer, as_faer_mut};
 use breadth_core::validate::check_finite;
 use breadth_core::{Dataset, Error, Result, Target};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
@@ -60,14 +60,29 @@ impl LinearCoef {
     }
 }
 
-/// $A B^\top$ through faer's GEMM.
-pub(crate) fn matmul_t(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
-    to_ndarray((as_faer(a) * as_faer(b).transpose()).as_ref())
+/// `lhs * rhs` through faer's GEMM into a row-major (standard layout) array, so callers can
+/// walk rows as slices.
+fn gemm(lhs: faer::MatRef<'_, f64>, rhs: faer::MatRef<'_, f64>) -> Array2<f64> {
+    let mut out = Array2::zeros((lhs.nrows(), rhs.ncols()));
+    faer::linalg::matmul::matmul(
+        as_faer_mut(out.view_mut()),
+        faer::Accum::Replace,
+        lhs,
+        rhs,
+        1.0,
+        faer::get_global_parallelism(),
+    );
+    out
 }
 
-/// $A^\top B$ through faer's GEMM.
+/// $A B^\top$ through faer's GEMM (row-major result).
+pub(crate) fn matmul_t(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
+    gemm(as_faer(a), as_faer(b).transpose())
+}
+
+/// $A^\top B$ through faer's GEMM (row-major result).
 pub(crate) fn t_matmul(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
-    to_ndarray((as_faer(a).transpose() * as_faer(b)).as_ref())
+    gemm(as_faer(a).transpose(), as_faer(b))
 }
 
 /// The regression target as an `n x m` matrix (one column for a continuous target), finite.
