@@ -16,3 +16,4 @@ pub mod dummy;
 pub mod linear;
 pub mod optim;
 pub mod registry;
+pub mod svm;

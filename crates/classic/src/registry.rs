@@ -10,6 +10,8 @@ use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
 use crate::linear::logistic::LogisticRegressionParams;
 use crate::linear::ols::LinearRegressionParams;
 use crate::linear::ridge::{RidgeCvParams, RidgeParams};
+use crate::svm::linear_svc::LinearSvcParams;
+use crate::svm::svc::{SvcParams, SvrParams};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -42,6 +44,15 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::classifier::<LogisticRegressionParams>(
             "logistic-regression",
             "Binary / multinomial logistic regression (L-BFGS, Newton, SAGA; L2, L1, elastic net)",
+        ),
+        ModelSpec::classifier::<SvcParams>(
+            "svc",
+            "Kernel SVM classifier (SMO as libsvm; one-vs-one; optional Platt probabilities)",
+        ),
+        ModelSpec::regressor::<SvrParams>("svr", "Kernel epsilon-SVR (SMO as libsvm)"),
+        ModelSpec::classifier::<LinearSvcParams>(
+            "linear-svc",
+            "Linear SVM by dual coordinate descent (as liblinear), one-vs-rest",
         ),
     ]
 }
