@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod discriminant;
 pub mod dummy;
 pub mod linear;
 pub mod optim;

@@ -5,6 +5,8 @@
 
 use breadth_core::registry::ModelSpec;
 
+use crate::discriminant::lda::LdaParams;
+use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
 use crate::linear::logistic::LogisticRegressionParams;
@@ -54,5 +56,10 @@ pub fn models() -> Vec<ModelSpec> {
             "linear-svc",
             "Linear SVM by dual coordinate descent (as liblinear), one-vs-rest",
         ),
+        ModelSpec::classifier::<LdaParams>(
+            "lda",
+            "Linear discriminant analysis (SVD or eigen solver, shrinkage)",
+        ),
+        ModelSpec::classifier::<QdaParams>("qda", "Quadratic discriminant analysis"),
     ]
 }
