@@ -12,7 +12,9 @@
 
 pub mod csv;
 pub mod datasets;
+pub mod impute;
 pub mod npy;
+pub mod preprocessing;
 
 use breadth_core::Result;
 
