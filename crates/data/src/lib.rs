@@ -12,9 +12,11 @@
 
 pub mod csv;
 pub mod datasets;
+pub mod generators;
 pub mod impute;
 pub mod npy;
 pub mod preprocessing;
+pub mod registry;
 
 use breadth_core::Result;
 
