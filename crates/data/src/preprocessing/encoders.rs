@@ -35,6 +35,7 @@
 //! ```
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use breadth_core::estimator::Fitted;
 use breadth_core::registry::{parse_param, Configurable, ParamSpec};
@@ -74,17 +75,43 @@ fn unknown_error(categories: &[f64], v: f64, row: usize, column: usize) -> Error
     }
 }
 
-/// The first row with an unknown category, as an error (rows are scanned before the parallel
-/// transform so that errors name the first offending row deterministically).
-fn first_unknown(x: ArrayView2<'_, f64>, categories: &[Vec<f64>]) -> Result<()> {
+/// The first row with an unknown category, as an error. Called once the parallel transform has
+/// seen one, so that the error names the first offending row whatever the thread count.
+fn first_unknown(x: ArrayView2<'_, f64>, categories: &[Vec<f64>]) -> Error {
     for (i, row) in x.outer_iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
             if lookup(&categories[j], v).is_none() {
-                return Err(unknown_error(&categories[j], v, i, j));
+                return unknown_error(&categories[j], v, i, j);
             }
         }
     }
-    Ok(())
+    Error::param("input", "holds a category not seen at fit")
+}
+
+/// Encode every row with `encode(row, out)`, which reports whether the row had an unknown
+/// category; with `refuse_unknown` such a row makes the whole call an error.
+fn encode_rows(
+    x: ArrayView2<'_, f64>,
+    n_out: usize,
+    categories: &[Vec<f64>],
+    refuse_unknown: bool,
+    encode: impl Fn(ndarray::ArrayView1<'_, f64>, ndarray::ArrayViewMut1<'_, f64>) -> bool + Sync,
+) -> Result<Array2<f64>> {
+    let unknown = AtomicBool::new(false);
+    let out = map_rows(
+        x,
+        n_out,
+        || (),
+        |_, row, out| {
+            if encode(row, out) {
+                unknown.store(true, AtomicOrdering::Relaxed);
+            }
+        },
+    );
+    if refuse_unknown && unknown.load(AtomicOrdering::Relaxed) {
+        return Err(first_unknown(x, categories));
+    }
+    Ok(out)
 }
 
 fn check_inverse_width(model: &impl Fitted, x: ArrayView2<'_, f64>, n_out: usize) -> Result<()> {
@@ -278,27 +305,23 @@ impl Fitted for OneHotEncoder {
 impl Transformer for OneHotEncoder {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        if self.handle_unknown == HandleUnknown::Error {
-            first_unknown(x, &self.categories)?;
-        }
-        Ok(map_rows(
-            x,
-            self.n_out,
-            || (),
-            |_, row, mut out| {
-                for (j, &v) in row.iter().enumerate() {
-                    let Some(k) = lookup(&self.categories[j], v) else {
-                        continue;
-                    };
-                    let column = match self.drop_idx[j] {
-                        Some(d) if k == d => continue,
-                        Some(d) if k > d => k - 1,
-                        _ => k,
-                    };
-                    out[self.offsets[j] + column] = 1.0;
-                }
-            },
-        ))
+        let refuse = self.handle_unknown == HandleUnknown::Error;
+        encode_rows(x, self.n_out, &self.categories, refuse, |row, mut out| {
+            let mut unknown = false;
+            for (j, &v) in row.iter().enumerate() {
+                let Some(k) = lookup(&self.categories[j], v) else {
+                    unknown = true;
+                    continue;
+                };
+                let column = match self.drop_idx[j] {
+                    Some(d) if k == d => continue,
+                    Some(d) if k > d => k - 1,
+                    _ => k,
+                };
+                out[self.offsets[j] + column] = 1.0;
+            }
+            unknown
+        })
     }
 
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -511,21 +534,26 @@ impl Fitted for OrdinalEncoder {
 impl Transformer for OrdinalEncoder {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        let unknown = self.unknown_code();
-        if unknown.is_none() {
-            first_unknown(x, &self.categories)?;
-        }
-        Ok(map_rows(
+        let code = self.unknown_code();
+        encode_rows(
             x,
             x.ncols(),
-            || (),
-            |_, row, mut out| {
+            &self.categories,
+            code.is_none(),
+            |row, mut out| {
+                let mut unknown = false;
                 for (j, &v) in row.iter().enumerate() {
-                    out[j] = lookup(&self.categories[j], v)
-                        .map_or_else(|| unknown.unwrap_or(f64::NAN), |k| k as f64);
+                    out[j] = match lookup(&self.categories[j], v) {
+                        Some(k) => k as f64,
+                        None => {
+                            unknown = true;
+                            code.unwrap_or(f64::NAN)
+                        }
+                    };
                 }
+                unknown
             },
-        ))
+        )
     }
 
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {

@@ -32,7 +32,7 @@ pub mod polynomial;
 pub mod scalers;
 pub(crate) mod stats;
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
 
 /// Rows per parallel task in element-wise maps: large enough to amortize scheduling, small
@@ -44,18 +44,51 @@ pub(crate) fn map_elements(
     x: ArrayView2<'_, f64>,
     f: impl Fn(usize, f64) -> f64 + Sync,
 ) -> Array2<f64> {
-    let mut out = Array2::<f64>::zeros(x.raw_dim());
-    out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
-        .into_par_iter()
-        .zip(x.axis_chunks_iter(Axis(0), ROW_CHUNK).into_par_iter())
-        .for_each(|(mut o, xi)| {
-            for (mut orow, xrow) in o.outer_iter_mut().zip(xi.outer_iter()) {
-                for (j, (ov, &xv)) in orow.iter_mut().zip(xrow.iter()).enumerate() {
-                    *ov = f(j, xv);
-                }
+    map_rows(
+        x,
+        x.ncols(),
+        || (),
+        |_, row, mut out| {
+            for (j, (o, &v)) in out.iter_mut().zip(row.iter()).enumerate() {
+                *o = f(j, v);
             }
-        });
-    out
+        },
+    )
+}
+
+/// A per-column affine map, in the operation order scikit-learn uses (so results agree to the
+/// last bit where the arithmetic does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Affine {
+    /// $(x_j - a_j) / b_j$: standardizing.
+    SubDiv,
+    /// $x_j b_j + a_j$: un-standardizing and min-max scaling.
+    MulAdd,
+}
+
+/// Apply an [`Affine`] map with per-column `a` and `b`, then clamp into `clamp` if given.
+pub(crate) fn affine(
+    x: ArrayView2<'_, f64>,
+    kind: Affine,
+    a: &Array1<f64>,
+    b: &Array1<f64>,
+    clamp: Option<(f64, f64)>,
+) -> Array2<f64> {
+    map_rows(
+        x,
+        x.ncols(),
+        || (),
+        |_, row, mut out| {
+            let z = Zip::from(&mut out).and(row).and(a).and(b);
+            match kind {
+                Affine::SubDiv => z.for_each(|o, &v, &a, &b| *o = (v - a) / b),
+                Affine::MulAdd => z.for_each(|o, &v, &a, &b| *o = v * b + a),
+            }
+            if let Some((lo, hi)) = clamp {
+                out.mapv_inplace(|v| v.clamp(lo, hi));
+            }
+        },
+    )
 }
 
 /// Apply `f(scratch, input_row, output_row)` to every row, in parallel over blocks of rows;

@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::stats::{mean_var, median_sorted, percentile_sorted};
-use super::{handle_zeros_in_scale, map_elements, map_rows, parse_pair};
+use super::{affine, handle_zeros_in_scale, map_rows, parse_pair, Affine};
 
 /// Checks of the input to `inverse_transform`: width `n_out` and finite values.
 fn check_inverse_input(model: &impl Fitted, x: ArrayView2<'_, f64>, n_out: usize) -> Result<()> {
@@ -60,6 +60,19 @@ fn check_inverse_input(model: &impl Fitted, x: ArrayView2<'_, f64>, n_out: usize
         return Ok(());
     }
     breadth_core::validate::check_finite(x, "transformed features")
+}
+
+/// Centre and scale as full vectors: a missing centre is 0 and a missing scale 1, which leave
+/// every value exactly as it is.
+fn center_scale(
+    center: Option<&Array1<f64>>,
+    scale: Option<&Array1<f64>>,
+    d: usize,
+) -> (Array1<f64>, Array1<f64>) {
+    (
+        center.cloned().unwrap_or_else(|| Array1::zeros(d)),
+        scale.cloned().unwrap_or_else(|| Array1::ones(d)),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,19 +208,13 @@ impl Fitted for StandardScaler {
 impl Transformer for StandardScaler {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        let (mean, scale) = (self.offset(), self.scale.as_ref());
-        Ok(map_elements(x, |j, v| {
-            let c = mean.map_or(v, |m| v - m[j]);
-            scale.map_or(c, |s| c / s[j])
-        }))
+        let (c, s) = center_scale(self.offset(), self.scale.as_ref(), self.n_features);
+        Ok(affine(x, Affine::SubDiv, &c, &s, None))
     }
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_inverse_input(self, x, self.n_features)?;
-        let (mean, scale) = (self.offset(), self.scale.as_ref());
-        Ok(map_elements(x, |j, v| {
-            let s = scale.map_or(v, |s| v * s[j]);
-            mean.map_or(s, |m| s + m[j])
-        }))
+        let (c, s) = center_scale(self.offset(), self.scale.as_ref(), self.n_features);
+        Ok(affine(x, Affine::MulAdd, &c, &s, None))
     }
     fn output_names(&self, input_names: &[String]) -> Vec<String> {
         input_names.to_vec()
@@ -342,19 +349,12 @@ impl Fitted for MinMaxScaler {
 impl Transformer for MinMaxScaler {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        let (a, b) = self.feature_range;
-        Ok(map_elements(x, |j, v| {
-            let z = v * self.scale[j] + self.min[j];
-            if self.clip {
-                z.clamp(a, b)
-            } else {
-                z
-            }
-        }))
+        let clamp = self.clip.then_some(self.feature_range);
+        Ok(affine(x, Affine::MulAdd, &self.min, &self.scale, clamp))
     }
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_inverse_input(self, x, self.scale.len())?;
-        Ok(map_elements(x, |j, v| (v - self.min[j]) / self.scale[j]))
+        Ok(affine(x, Affine::SubDiv, &self.min, &self.scale, None))
     }
     fn output_names(&self, input_names: &[String]) -> Vec<String> {
         input_names.to_vec()
@@ -531,19 +531,13 @@ impl Fitted for RobustScaler {
 impl Transformer for RobustScaler {
     fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        let (center, scale) = (self.center.as_ref(), self.scale.as_ref());
-        Ok(map_elements(x, |j, v| {
-            let c = center.map_or(v, |m| v - m[j]);
-            scale.map_or(c, |s| c / s[j])
-        }))
+        let (c, s) = center_scale(self.center.as_ref(), self.scale.as_ref(), self.n_features);
+        Ok(affine(x, Affine::SubDiv, &c, &s, None))
     }
     fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_inverse_input(self, x, self.n_features)?;
-        let (center, scale) = (self.center.as_ref(), self.scale.as_ref());
-        Ok(map_elements(x, |j, v| {
-            let s = scale.map_or(v, |s| v * s[j]);
-            center.map_or(s, |m| s + m[j])
-        }))
+        let (c, s) = center_scale(self.center.as_ref(), self.scale.as_ref(), self.n_features);
+        Ok(affine(x, Affine::MulAdd, &c, &s, None))
     }
     fn output_names(&self, input_names: &[String]) -> Vec<String> {
         input_names.to_vec()

@@ -9,36 +9,38 @@
 //! Both are $O(nd)$ (plus a sort for percentiles); the column sums run over fixed blocks of rows
 //! in parallel and are added in block order, so results never depend on the thread count.
 
-use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, ArrayView1, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
 
 const BLOCK: usize = 4096;
 
-/// Per-column sums of `g(w_i, x_ij)` over rows, blockwise in parallel, combined in order.
-fn column_sums(
+/// Per-column sums over rows, blockwise in parallel, combined in block order: `step(acc, w_i,
+/// row_i)` adds one row into the block's accumulators (`k` arrays of length `d`).
+fn column_sums<const K: usize>(
     x: ArrayView2<'_, f64>,
     w: Option<ArrayView1<'_, f64>>,
-    g: impl Fn(usize, f64, f64) -> f64 + Sync,
-) -> Array1<f64> {
+    step: impl Fn(&mut [Array1<f64>; K], f64, ArrayView1<'_, f64>) + Sync,
+) -> [Array1<f64>; K] {
     let d = x.ncols();
-    let partial: Vec<Array1<f64>> = x
+    let zeros = || std::array::from_fn(|_| Array1::<f64>::zeros(d));
+    let partial: Vec<[Array1<f64>; K]> = x
         .axis_chunks_iter(Axis(0), BLOCK)
         .into_par_iter()
         .enumerate()
         .map(|(b, block)| {
-            let mut acc = Array1::<f64>::zeros(d);
+            let mut acc = zeros();
             for (r, row) in block.outer_iter().enumerate() {
-                let wi = w.map_or(1.0, |w| w[b * BLOCK + r]);
-                for (j, (a, &v)) in acc.iter_mut().zip(row.iter()).enumerate() {
-                    *a += g(j, wi, v);
-                }
+                step(&mut acc, w.map_or(1.0, |w| w[b * BLOCK + r]), row);
             }
             acc
         })
         .collect();
-    partial
-        .into_iter()
-        .fold(Array1::zeros(d), |total, p| total + p)
+    partial.into_iter().fold(zeros(), |mut total, p| {
+        for (t, p) in total.iter_mut().zip(p) {
+            *t += &p;
+        }
+        total
+    })
 }
 
 /// Weighted column means and (biased, weight-normalized) variances; `w = None` means unit weights.
@@ -47,9 +49,21 @@ pub(crate) fn mean_var(
     w: Option<ArrayView1<'_, f64>>,
 ) -> (Array1<f64>, Array1<f64>, f64) {
     let total = w.map_or(x.nrows() as f64, |w| w.sum());
-    let mean = column_sums(x, w, |_, wi, v| wi * v) / total;
-    let correction = column_sums(x, w, |j, wi, v| wi * (v - mean[j]));
-    let sq = column_sums(x, w, |j, wi, v| wi * (v - mean[j]) * (v - mean[j]));
+    let [sum] = column_sums(x, w, |[s], wi, row| {
+        Zip::from(s).and(row).for_each(|s, &v| *s += wi * v)
+    });
+    let mean = sum / total;
+    let [correction, sq] = column_sums(x, w, |[c, q], wi, row| {
+        Zip::from(c)
+            .and(q)
+            .and(row)
+            .and(&mean)
+            .for_each(|c, q, &v, &m| {
+                let t = v - m;
+                *c += wi * t;
+                *q += wi * t * t;
+            })
+    });
     let var = (sq - correction.mapv(|c| c * c / total)) / total;
     (mean, var, total)
 }
