@@ -13,9 +13,13 @@
 
 pub mod csv;
 pub mod datasets;
+pub mod generators;
+pub mod impute;
 pub mod model_selection;
 pub mod npy;
 pub mod pipeline;
+pub mod preprocessing;
+pub mod registry;
 pub mod sampling;
 
 use breadth_core::Result;
