@@ -21,6 +21,7 @@ use crate::neighbors::{
     RadiusNeighborsRegressorParams,
 };
 use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpreadingParams};
+use crate::semi_supervised::self_training::SelfTrainingParams;
 use crate::svm::linear_svc::LinearSvcParams;
 use crate::svm::svc::{SvcParams, SvrParams};
 
@@ -42,6 +43,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::classifier::<LabelSpreadingParams>(
             "label-spreading",
             "Semi-supervised: spread labels over a normalised RBF or kNN graph with soft clamping",
+        ),
+        ModelSpec::classifier::<SelfTrainingParams<LogisticRegressionParams>>(
+            "self-training",
+            "Semi-supervised: logistic regression that adds its confident predictions on unlabelled rows",
         ),
         ModelSpec::classifier::<KNeighborsClassifierParams>(
             "k-neighbors-classifier",

@@ -120,13 +120,15 @@ impl<P: Configurable> Configurable for SelfTrainingParams<P> {
                 "most iterations, or none",
             ),
         ];
-        for p in self.base.param_specs() {
-            out.push(ParamSpec {
-                name: p.name,
-                default: p.default,
-                help: p.help,
-            });
-        }
+        // The base classifier's parameters pass through, except those self-training's own
+        // names shadow (`max_iter`).
+        let own = ["criterion", "threshold", "k_best", "max_iter"];
+        out.extend(
+            self.base
+                .param_specs()
+                .into_iter()
+                .filter(|p| !own.contains(&p.name)),
+        );
         out
     }
 
@@ -287,5 +289,85 @@ impl<M: Classifier> Classifier for SelfTraining<M> {
     }
     fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.model.decision_function(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bayes::GaussianNbParams;
+    use crate::linear::logistic::LogisticRegressionParams;
+    use breadth_core::conformance::check_classifier;
+    use serde_json::Value;
+
+    /// Made by reference/semi_supervised.py with scikit-learn 1.9.1.
+    const FIXTURE: &str = include_str!("../../tests/fixtures/semi_supervised/graph.json");
+
+    fn fixture() -> (Value, Dataset) {
+        let f: Value = serde_json::from_str(FIXTURE).unwrap();
+        let rows: Vec<Vec<f64>> = serde_json::from_value(f["X"].clone()).unwrap();
+        let x = Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j]);
+        let y: Vec<i64> = serde_json::from_value(f["y"].clone()).unwrap();
+        let labels: Array1<Option<usize>> =
+            y.iter().map(|&l| (l >= 0).then_some(l as usize)).collect();
+        let names = vec!["0".into(), "1".into(), "2".into()];
+        let ds = Dataset::new(x)
+            .with_target(Target::PartialClasses { labels, names })
+            .unwrap();
+        (f, ds)
+    }
+
+    fn check_against<M: Classifier>(model: &SelfTraining<M>, case: &Value) {
+        let labeled_iter: Vec<i64> = serde_json::from_value(case["labeled_iter"].clone()).unwrap();
+        assert_eq!(model.labeled_iter().to_vec(), labeled_iter);
+        let transduction: Vec<i64> = serde_json::from_value(case["transduction"].clone()).unwrap();
+        let ours: Vec<i64> = model
+            .transduction()
+            .iter()
+            .map(|l| l.map_or(-1, |l| l as i64))
+            .collect();
+        assert_eq!(ours, transduction);
+        assert_eq!(model.n_iter(), case["n_iter"].as_u64().unwrap() as usize);
+        let termination = match model.termination() {
+            Termination::MaxIter => "max_iter",
+            Termination::NoChange => "no_change",
+            Termination::AllLabeled => "all_labeled",
+        };
+        assert_eq!(termination, case["termination"]);
+    }
+
+    #[test]
+    fn labels_the_same_rows_in_the_same_iterations_as_scikit_learn() {
+        let (f, ds) = fixture();
+        let cases = &f["self_training"];
+        let nb = SelfTrainingParams::new(GaussianNbParams::default());
+        check_against(
+            &nb.clone().threshold(0.9).fit(&ds).unwrap(),
+            &cases["gaussian_nb_threshold"],
+        );
+        check_against(
+            &nb.k_best(7).fit(&ds).unwrap(),
+            &cases["gaussian_nb_k_best"],
+        );
+        let logistic = SelfTrainingParams::new(LogisticRegressionParams::default()).threshold(0.8);
+        check_against(&logistic.fit(&ds).unwrap(), &cases["logistic_threshold"]);
+    }
+
+    #[test]
+    fn conformance() {
+        let (_, ds) = fixture();
+        check_classifier(&SelfTrainingParams::new(GaussianNbParams::default()), &ds);
+    }
+
+    #[test]
+    fn settings_reach_the_base_classifier() {
+        let mut p = SelfTrainingParams::new(LogisticRegressionParams::default());
+        assert!(p.set_param("c", "0.5").unwrap());
+        assert_eq!(p.base.c, 0.5);
+        assert!(p.set_param("k_best", "3").unwrap());
+        assert_eq!(p.criterion, Criterion::KBest(3));
+        assert!(!p.set_param("nonsense", "1").unwrap());
+        let names: Vec<_> = p.param_specs().iter().map(|s| s.name).collect();
+        assert_eq!(names.iter().filter(|n| **n == "max_iter").count(), 1);
     }
 }
