@@ -17,6 +17,7 @@ pub mod curves;
 pub mod distance;
 pub mod regression;
 pub mod scorer;
+pub mod summary;
 pub mod thresholds;
 
 use breadth_core::{Error, Result};
