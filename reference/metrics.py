@@ -342,9 +342,95 @@ def distances():
     write("distance", out)
 
 
+def stats_tests():
+    import statsmodels
+    import statsmodels.api as sm
+    from sklearn.datasets import load_diabetes
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    rng = np.random.default_rng(5)
+    alts = ("two-sided", "less", "greater")
+    out = {}
+    x = rng.normal(0.5, 1.0, 15)
+    out["ttest_1samp"] = {"x": x, "popmean": 0.3, **{a: list(stats.ttest_1samp(x, 0.3, alternative=a)) + [len(x) - 1] for a in alts}}
+    a, b = rng.normal(0, 1, 12), rng.normal(0.8, 2.0, 20)
+    r = {"a": a, "b": b}
+    for eq in (False, True):
+        for alt in alts:
+            t = stats.ttest_ind(a, b, equal_var=eq, alternative=alt)
+            r[f"{'student' if eq else 'welch'}_{alt}"] = [t.statistic, t.pvalue, t.df]
+    out["ttest_ind"] = r
+    a, b = rng.normal(0, 1, 10), rng.normal(0.3, 1, 10)
+    out["ttest_rel"] = {"a": a, "b": b, **{alt: list(stats.ttest_rel(a, b, alternative=alt)) for alt in alts}}
+    chi = []
+    for table in (np.array([[12.0, 5.0], [7.0, 9.0]]), np.array([[3.0, 0.5], [1.0, 9.0]]), rng.integers(1, 30, (3, 4)).astype(float)):
+        for corr in (True, False):
+            res = stats.chi2_contingency(table, correction=corr)
+            chi.append({"table": table, "correction": corr, "stat": res.statistic, "p": res.pvalue, "dof": res.dof, "expected": res.expected_freq})
+    out["chi2_contingency"] = chi
+    obs = np.array([16.0, 18.0, 16.0, 14.0, 12.0, 12.0])
+    exp = np.array([10.0, 20.0, 20.0, 10.0, 14.0, 14.0])
+    out["chisquare"] = [
+        {"obs": obs, "exp": None, "ddof": 0, "res": list(stats.chisquare(obs))},
+        {"obs": obs, "exp": exp, "ddof": 0, "res": list(stats.chisquare(obs, exp))},
+        {"obs": obs, "exp": exp, "ddof": 2, "res": list(stats.chisquare(obs, exp, ddof=2))},
+    ]
+    groups = [rng.normal(m, 1.0, n) for m, n in ((0.0, 8), (0.5, 11), (1.2, 6))]
+    out["f_oneway"] = {"groups": groups, "res": list(stats.f_oneway(*groups))}
+    ks = []
+    for n1, n2, shift, rnd in ((8, 8, 1.0, None), (10, 15, 0.5, None), (50, 37, 0.3, None), (30, 40, 0.0, 0), (120, 90, 0.2, None)):
+        a = rng.normal(0, 1, n1)
+        b = rng.normal(shift, 1, n2)
+        if rnd is not None:
+            a, b = np.round(a, rnd), np.round(b, rnd)  # ties
+        res = stats.ks_2samp(a, b, method="exact")
+        ks.append({"a": a, "b": b, "stat": res.statistic, "p": res.pvalue})
+    out["ks_2samp"] = ks
+    mw = []
+    for n1, n2, rnd in ((5, 7, None), (8, 12, None), (20, 25, 0), (30, 18, None)):
+        a = rng.normal(0, 1, n1)
+        b = rng.normal(0.7, 1, n2)
+        if rnd is not None:
+            a, b = np.round(a, rnd), np.round(b, rnd)
+        e = {"a": a, "b": b}
+        for method in ("auto", "asymptotic") + (("exact",) if rnd is None and n1 * n2 <= 400 else ()):
+            for alt in alts:
+                res = stats.mannwhitneyu(a, b, alternative=alt, method=method)
+                e[f"{method}_{alt}"] = [res.statistic, res.pvalue]
+        mw.append(e)
+    out["mannwhitneyu"] = mw
+    mc = []
+    for t in ([[20, 7], [2, 11]], [[30, 12], [15, 40]], [[5, 0], [0, 5]], [[10, 3], [9, 2]]):
+        t = np.array(t, dtype=float)
+        e = {"table": t}
+        for exact in (True, False):
+            for corr in (True, False):
+                if not exact and t[0, 1] + t[1, 0] == 0:
+                    continue
+                r = mcnemar(t, exact=exact, correction=corr)
+                e[f"{'exact' if exact else 'chi2'}_{corr}"] = [r.statistic, r.pvalue]
+        mc.append(e)
+    out["mcnemar"] = mc
+    ols = []
+    xd, yd = load_diabetes(return_X_y=True, scaled=False)
+    xs = rng.normal(size=(50, 3))
+    ys = 1.0 + xs @ np.array([0.5, -2.0, 0.0]) + rng.normal(size=50)
+    for name, X, y, const in (("synthetic", xs, ys, True), ("synthetic_no_intercept", xs, ys, False), ("diabetes_raw", xd, yd, True)):
+        design = sm.add_constant(X) if const else X
+        f = sm.OLS(y, design).fit()
+        ci = f.conf_int(0.05)
+        ols.append({"name": name, "x": X, "y": y, "intercept": const, "params": f.params, "bse": f.bse,
+                    "tvalues": f.tvalues, "pvalues": f.pvalues, "conf_low": ci[:, 0], "conf_high": ci[:, 1],
+                    "rsquared": f.rsquared, "rsquared_adj": f.rsquared_adj, "fvalue": f.fvalue,
+                    "f_pvalue": f.f_pvalue, "df_model": f.df_model, "df_resid": f.df_resid, "ssr": f.ssr})
+    out["ols"] = ols
+    write("stats", out, {"statsmodels": statsmodels.__version__})
+
+
 if __name__ == "__main__":
     classification()
     curves()
     regression()
     clustering()
     distances()
+    stats_tests()

@@ -17,6 +17,7 @@ pub mod curves;
 pub mod distance;
 pub mod regression;
 pub mod scorer;
+pub mod stats;
 pub mod summary;
 pub mod thresholds;
 
