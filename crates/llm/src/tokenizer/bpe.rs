@@ -75,7 +75,7 @@ fn pair_key(a: u32, b: u32) -> u64 {
 pub struct BpeModel {
     tokens: Vec<Option<Vec<u8>>>,
     ids: FxHashMap<Vec<u8>, u32>,
-    byte_ids: [u32; 256],
+    byte_ids: Box<[u32; 256]>,
     merges: FxHashMap<u64, (u32, u32)>,
     merge_list: Vec<Merge>,
     whole_piece: Vec<bool>,
@@ -100,7 +100,7 @@ impl BpeModel {
             return Err(Error::param("vocab", "more than 2^32 - 1 tokens"));
         }
         let mut ids = FxHashMap::default();
-        let mut byte_ids = [NONE; 256];
+        let mut byte_ids = Box::new([NONE; 256]);
         for (id, t) in tokens.iter().enumerate() {
             let Some(t) = t else { continue };
             if t.is_empty() {
@@ -172,16 +172,26 @@ impl BpeModel {
         Ok(model)
     }
 
-    /// A model from a tiktoken-style list of token bytes by rank (id = rank): the rank of a pair
-    /// is the rank of its concatenation.
-    pub fn from_ranks(tokens: Vec<Vec<u8>>) -> Result<BpeModel> {
+    /// A model from tiktoken-style (token bytes, rank) pairs, id = rank: the rank of a pair is
+    /// the rank of its concatenation. Ranks must be distinct.
+    pub fn from_ranks(ranks: Vec<(Vec<u8>, u32)>) -> Result<BpeModel> {
+        let n = ranks.iter().map(|r| r.1 as usize + 1).max().unwrap_or(0);
+        let mut tokens: Vec<Option<Vec<u8>>> = vec![None; n];
+        for (t, r) in ranks {
+            let slot = &mut tokens[r as usize];
+            if slot.is_some() {
+                return Err(Error::param("ranks", format!("rank {r} is given twice")));
+            }
+            *slot = Some(t);
+        }
         let ids: FxHashMap<&[u8], u32> = tokens
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.as_slice(), i as u32))
+            .filter_map(|(i, t)| Some((t.as_deref()?, i as u32)))
             .collect();
         let mut merges = Vec::new();
         for (rank, t) in tokens.iter().enumerate() {
+            let Some(t) = t else { continue };
             for k in 1..t.len() {
                 if let (Some(&l), Some(&r)) = (ids.get(&t[..k]), ids.get(&t[k..])) {
                     merges.push(Merge {
@@ -193,7 +203,7 @@ impl BpeModel {
                 }
             }
         }
-        BpeModel::new(tokens.into_iter().map(Some).collect(), merges, true, None)
+        BpeModel::new(tokens, merges, true, None)
     }
 
     /// Number of ids (including unused ones).
@@ -551,7 +561,8 @@ mod tests {
     fn from_ranks_uses_the_rank_of_the_concatenation() {
         let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
         tokens.extend([b"ab".to_vec(), b"bc".to_vec(), b"abc".to_vec()]);
-        let m = BpeModel::from_ranks(tokens).unwrap();
+        let ranked = tokens.into_iter().zip(0..).collect();
+        let m = BpeModel::from_ranks(ranked).unwrap();
         let mut out = Vec::new();
         // "abcabc" is not a token; a+b (256) first, then ab+c (258, found through the split ab|c).
         m.encode_piece(b"abcabc", &mut out);

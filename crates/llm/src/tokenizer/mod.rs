@@ -25,7 +25,17 @@
 pub mod bpe;
 pub mod bpe_train;
 pub mod bytelevel;
+pub mod format;
+pub mod hf_json;
 pub mod pretokenize;
+pub mod stats;
+pub mod tiktoken;
+pub mod unigram;
+pub mod wordpiece;
+
+use std::path::Path;
+
+use rayon::prelude::*;
 
 use breadth_core::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -152,4 +162,79 @@ pub struct PostProcessor {
     pub prefix: Vec<u32>,
     /// Ids after the text.
     pub suffix: Vec<u32>,
+}
+
+/// Any breadth tokenizer: what the CLI and model code hold.
+#[derive(Debug, Clone)]
+pub enum Tokenizer {
+    /// Byte-level BPE.
+    Bpe(bpe::BpeTokenizer),
+    /// WordPiece.
+    WordPiece(wordpiece::WordPieceTokenizer),
+    /// Unigram.
+    Unigram(unigram::UnigramTokenizer),
+}
+
+impl Tokenizer {
+    /// The family's name (`bpe`, `wordpiece`, `unigram`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Tokenizer::Bpe(_) => "bpe",
+            Tokenizer::WordPiece(_) => "wordpiece",
+            Tokenizer::Unigram(_) => "unigram",
+        }
+    }
+
+    /// Encode text with every special token recognised and the post-processor applied (what
+    /// Hugging Face's `encode` does).
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        match self {
+            Tokenizer::Bpe(t) => t.encode(text, &AllowedSpecial::All),
+            Tokenizer::WordPiece(t) => t.encode(text),
+            Tokenizer::Unigram(t) => t.encode(text),
+        }
+    }
+
+    /// [`encode`](Self::encode) over documents in parallel, in input order.
+    pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+        texts.par_iter().map(|t| self.encode(t)).collect()
+    }
+
+    /// Ids back to text.
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        match self {
+            Tokenizer::Bpe(t) => t.decode(ids),
+            Tokenizer::WordPiece(t) => t.decode(ids),
+            Tokenizer::Unigram(t) => t.decode(ids),
+        }
+    }
+
+    /// Number of ids.
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            Tokenizer::Bpe(t) => t.vocab_size(),
+            Tokenizer::WordPiece(t) => t.vocab_size(),
+            Tokenizer::Unigram(t) => t.vocab_size(),
+        }
+    }
+
+    /// Save in breadth's own format ([`format`]).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        format::save(self, path)
+    }
+
+    /// Load breadth's own format or a Hugging Face `tokenizer.json`, whichever the file is.
+    pub fn load(path: &Path) -> Result<Tokenizer> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if bytes.starts_with(b"{\"magic\"") {
+            format::from_bytes(&bytes, &path.display().to_string())
+        } else {
+            let text = String::from_utf8(bytes).map_err(|_| Error::Parse {
+                source_name: path.display().to_string(),
+                line: 0,
+                reason: "neither a breadth tokenizer nor UTF-8 JSON".into(),
+            })?;
+            hf_json::from_str(&text, &path.display().to_string())
+        }
+    }
 }
