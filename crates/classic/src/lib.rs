@@ -14,3 +14,4 @@
 
 pub mod dummy;
 pub mod registry;
+pub mod semi_supervised;

@@ -6,6 +6,7 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpreadingParams};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -17,6 +18,14 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<DummyRegressorParams>(
             "dummy-regressor",
             "Baseline that ignores the features: mean, median or a quantile of the target",
+        ),
+        ModelSpec::classifier::<LabelPropagationParams>(
+            "label-propagation",
+            "Semi-supervised: propagate labels over an RBF or kNN graph, clamping known labels",
+        ),
+        ModelSpec::classifier::<LabelSpreadingParams>(
+            "label-spreading",
+            "Semi-supervised: spread labels over a normalised RBF or kNN graph with soft clamping",
         ),
     ]
 }
