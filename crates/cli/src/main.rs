@@ -33,6 +33,8 @@ enum Command {
     Predict(commands::predict::Args),
     /// Cross-validate every applicable model on a dataset and rank them.
     Compare(commands::compare::Args),
+    /// Train, apply and compare tokenizers (BPE, WordPiece, Unigram).
+    Tokenize(commands::tokenize::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Fit(a) => commands::fit::run(&a),
         Command::Predict(a) => commands::predict::run(&a),
         Command::Compare(a) => commands::compare::run(&a),
+        Command::Tokenize(a) => commands::tokenize::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

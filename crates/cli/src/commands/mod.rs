@@ -5,3 +5,4 @@ pub mod datasets;
 pub mod fit;
 pub mod models;
 pub mod predict;
+pub mod tokenize;

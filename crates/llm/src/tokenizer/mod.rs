@@ -164,6 +164,18 @@ pub struct PostProcessor {
     pub suffix: Vec<u32>,
 }
 
+/// The text of a corpus: `builtin:shakespeare` (the embedded corpus) or a UTF-8 file.
+pub fn read_corpus(spec: &str) -> Result<String> {
+    match spec.strip_prefix("builtin:") {
+        Some("shakespeare") => breadth_data::datasets::shakespeare(),
+        Some(other) => Err(Error::param(
+            "corpus",
+            format!("unknown built-in corpus `{other}`; the text corpus is builtin:shakespeare"),
+        )),
+        None => std::fs::read_to_string(spec).map_err(|e| Error::io(spec, e)),
+    }
+}
+
 /// Any breadth tokenizer: what the CLI and model code hold.
 #[derive(Debug, Clone)]
 pub enum Tokenizer {
