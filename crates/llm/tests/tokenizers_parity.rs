@@ -71,6 +71,25 @@ fn hf_byte_level_bpe_encodes_the_corpus_and_multilingual_text_identically() {
 }
 
 #[test]
+fn hf_loaded_bpe_round_trips_random_text_and_bytes() {
+    use rand::{Rng as _, SeedableRng};
+    let Tokenizer::Bpe(tok) = hf_json::load(&fixture("bpe_shakespeare.json")).unwrap() else {
+        panic!("a BPE model")
+    };
+    let alphabet: Vec<char> = "ab cd\n\t  'sX9٣😀é中\u{301}\u{a0}!?".chars().collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    for _ in 0..500 {
+        let n = rng.random_range(0..40);
+        let s: String = (0..n)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        assert_eq!(tok.decode(&tok.encode_ordinary(&s)).unwrap(), s);
+        let bytes: Vec<u8> = (0..n).map(|_| rng.random::<u8>()).collect();
+        assert_eq!(tok.decode_bytes(&tok.encode_bytes(&bytes)).unwrap(), bytes);
+    }
+}
+
+#[test]
 fn tiktoken_rank_file_encodes_like_tiktoken() {
     let e = expected();
     let specials = SpecialTokens::new(vec![("<|endoftext|>".into(), 0)]).unwrap();

@@ -438,6 +438,22 @@ mod tests {
     }
 
     #[test]
+    fn minbpe_wikipedia_vector_holds() {
+        // minbpe's tests/test_tokenizer.py: three merges on "aaabdaaabac".
+        let tok = BpeTrainer::default()
+            .vocab_size(259)
+            .pattern(Pattern::Whole)
+            .byte_ids_raw(true)
+            .train(&["aaabdaaabac"])
+            .unwrap();
+        assert_eq!(
+            tok.encode_ordinary("aaabdaaabac"),
+            vec![258, 100, 258, 97, 99]
+        );
+        assert_eq!(tok.model().merges().len(), 3);
+    }
+
+    #[test]
     fn bad_vocab_size_is_refused_and_training_is_deterministic() {
         assert!(BpeTrainer::default().vocab_size(100).train(&["x"]).is_err());
         let docs = [
