@@ -7,3 +7,4 @@ pub mod fit;
 pub mod models;
 pub mod predict;
 pub mod search;
+pub mod tokenize;
