@@ -1,0 +1,9 @@
+//! One module per subcommand: its clap arguments (`Args`) and `run`.
+
+pub mod compare;
+pub mod cv;
+pub mod datasets;
+pub mod fit;
+pub mod models;
+pub mod predict;
+pub mod search;

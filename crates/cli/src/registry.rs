@@ -1,0 +1,73 @@
+//! Every model the `breadth` binary knows, gathered from the library crates' registries.
+
+use breadth_core::registry::ModelSpec;
+use breadth_core::{Error, Result};
+
+/// All registered models, in the order the crates list them.
+pub fn all_models() -> Vec<ModelSpec> {
+    breadth_classic::registry::models()
+}
+
+/// The model called `name`, or an error listing the known names.
+pub fn find(name: &str) -> Result<ModelSpec> {
+    let models = all_models();
+    models
+        .iter()
+        .find(|m| m.name == name)
+        .cloned()
+        .ok_or_else(|| {
+            let known: Vec<_> = models.iter().map(|m| m.name).collect();
+            Error::param(
+                "MODEL",
+                format!("no model called `{name}`; known: {}", known.join(", ")),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breadth_core::registry::{load_any, Task};
+
+    /// Every registered model fits on data of its task, carries its registered name (which is
+    /// how a model file finds its loader), and reloads to identical outputs.
+    #[test]
+    fn every_model_round_trips_under_its_registered_name() {
+        let iris = breadth_data::datasets::load("iris").unwrap();
+        let diabetes = breadth_data::datasets::load("diabetes").unwrap();
+        let models = all_models();
+        let mut names: Vec<_> = models.iter().map(|m| m.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), models.len(), "duplicate registered names");
+        for spec in &models {
+            let data = match spec.task {
+                Task::Regression => diabetes.clone(),
+                Task::Classification => iris.clone(),
+                Task::Clustering | Task::Transformation => iris.clone().without_target(),
+            };
+            let model = spec
+                .fit_with(&[], &data)
+                .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+            assert_eq!(
+                model.kind(),
+                spec.name,
+                "fitted model's name differs from its registration"
+            );
+            let back = load_any(&models, &model.to_file_bytes().unwrap(), "<memory>").unwrap();
+            let x = data.features();
+            match spec.task {
+                Task::Transformation => {
+                    assert_eq!(model.transform(x).unwrap(), back.transform(x).unwrap())
+                }
+                Task::Clustering => assert_eq!(model.cluster_labels(), back.cluster_labels()),
+                _ => assert_eq!(
+                    model.predict(x).unwrap(),
+                    back.predict(x).unwrap(),
+                    "{}",
+                    spec.name
+                ),
+            }
+        }
+    }
+}
