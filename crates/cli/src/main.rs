@@ -37,6 +37,8 @@ enum Command {
     Cv(commands::cv::Args),
     /// Grid or random search of a model's settings by cross-validation.
     Search(commands::search::Args),
+    /// Write a seeded synthetic dataset (classification, regression, blobs, moons, circles) as CSV.
+    Generate(commands::generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => commands::compare::run(&a),
         Command::Cv(a) => commands::cv::run(&a),
         Command::Search(a) => commands::search::run(&a),
+        Command::Generate(a) => commands::generate::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,9 @@ use breadth_core::{Error, Result};
 
 /// All registered models, in the order the crates list them.
 pub fn all_models() -> Vec<ModelSpec> {
-    breadth_classic::registry::models()
+    let mut models = breadth_classic::registry::models();
+    models.extend(breadth_data::registry::models());
+    models
 }
 
 /// The model called `name`, or an error listing the known names.
