@@ -39,6 +39,8 @@ enum Command {
     Search(commands::search::Args),
     /// Train, apply and compare tokenizers (BPE, WordPiece, Unigram).
     Tokenize(commands::tokenize::Args),
+    /// Write a seeded synthetic dataset (classification, regression, blobs, moons, circles) as CSV.
+    Generate(commands::generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Cv(a) => commands::cv::run(&a),
         Command::Search(a) => commands::search::run(&a),
         Command::Tokenize(a) => commands::tokenize::run(&a),
+        Command::Generate(a) => commands::generate::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -273,3 +273,38 @@ fn semi_supervised_csv_fits_with_empty_target_cells() {
         "without --semi-supervised an empty target is an error"
     );
 }
+
+#[test]
+fn generate_writes_a_csv_that_fits_back() {
+    let path = tmp("moons.csv");
+    let o = breadth(&[
+        "generate",
+        "moons",
+        "--set",
+        "n_samples=60",
+        "--set",
+        "noise=0.1",
+        "--set",
+        "seed=4",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().next(), Some("x0,x1,target"));
+    assert_eq!(text.lines().count(), 61);
+    let o = breadth(&[
+        "fit",
+        "dummy-classifier",
+        "--data",
+        path.to_str().unwrap(),
+        "--task",
+        "classification",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = breadth(&["generate", "moons", "--set", "nosie=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nosie"), "{}", stderr(&o));
+    let o = breadth(&["generate", "--list"]);
+    assert!(stdout(&o).contains("n_clusters_per_class"));
+}

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod cv;
 pub mod datasets;
 pub mod fit;
+pub mod generate;
 pub mod models;
 pub mod predict;
 pub mod search;
