@@ -13,4 +13,8 @@
 #![deny(missing_docs)]
 
 pub mod dummy;
+pub mod ensemble;
+pub mod gbdt;
+pub mod inspection;
 pub mod registry;
+pub mod tree;

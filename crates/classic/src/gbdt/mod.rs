@@ -1,0 +1,1 @@
+//! Histogram gradient-boosted decision trees (LightGBM / XGBoost `hist` design).

@@ -1,0 +1,1 @@
+//! Model inspection: permutation importance and TreeSHAP.
