@@ -6,6 +6,8 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
+use crate::tree::{DecisionTreeClassifierParams, DecisionTreeRegressorParams};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -17,6 +19,22 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<DummyRegressorParams>(
             "dummy-regressor",
             "Baseline that ignores the features: mean, median or a quantile of the target",
+        ),
+        ModelSpec::classifier::<DecisionTreeClassifierParams>(
+            "decision-tree-classifier",
+            "CART classification tree (gini / entropy), pruning, missing values",
+        ),
+        ModelSpec::regressor::<DecisionTreeRegressorParams>(
+            "decision-tree-regressor",
+            "CART regression tree (squared / absolute error, Poisson), pruning, missing values",
+        ),
+        ModelSpec::classifier::<GbdtClassifierParams>(
+            "gbdt-classifier",
+            "Histogram gradient boosting (LightGBM-style): binary / softmax, missing values",
+        ),
+        ModelSpec::regressor::<GbdtRegressorParams>(
+            "gbdt-regressor",
+            "Histogram gradient boosting (LightGBM-style): squared error / Poisson, missing values",
         ),
     ]
 }
