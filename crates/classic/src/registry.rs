@@ -6,6 +6,10 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::ensemble::forest::{
+    ExtraTreesClassifierParams, ExtraTreesRegressorParams, RandomForestClassifierParams,
+    RandomForestRegressorParams,
+};
 use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
 use crate::tree::{DecisionTreeClassifierParams, DecisionTreeRegressorParams};
 
@@ -35,6 +39,22 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<GbdtRegressorParams>(
             "gbdt-regressor",
             "Histogram gradient boosting (LightGBM-style): squared error / Poisson, missing values",
+        ),
+        ModelSpec::classifier::<RandomForestClassifierParams>(
+            "random-forest-classifier",
+            "Random forest: bootstrap CART trees on random feature subsets, OOB score",
+        ),
+        ModelSpec::regressor::<RandomForestRegressorParams>(
+            "random-forest-regressor",
+            "Random forest regression: bootstrap CART trees, OOB score",
+        ),
+        ModelSpec::classifier::<ExtraTreesClassifierParams>(
+            "extra-trees-classifier",
+            "Extremely randomized trees: random thresholds on random features",
+        ),
+        ModelSpec::regressor::<ExtraTreesRegressorParams>(
+            "extra-trees-regressor",
+            "Extremely randomized trees for regression",
         ),
     ]
 }

@@ -325,66 +325,68 @@ impl TreeParams {
     }
 }
 
-/// The builder setters shared by every parameter struct that embeds [`TreeParams`] as `tree`.
+/// The builder setters shared by every parameter struct that embeds [`TreeParams`] at the
+/// given field path (`tree`, `forest.tree`).
 macro_rules! tree_setters {
-    () => {
+    ($($field:ident).+) => {
         /// Set the criterion.
         pub fn criterion(mut self, c: $crate::tree::Criterion) -> Self {
-            self.tree.criterion = c;
+            self.$($field).+.criterion = c;
             self
         }
         /// Set the splitter.
         pub fn splitter(mut self, s: $crate::tree::Splitter) -> Self {
-            self.tree.splitter = s;
+            self.$($field).+.splitter = s;
             self
         }
         /// Set the maximum depth.
         pub fn max_depth(mut self, d: Option<usize>) -> Self {
-            self.tree.max_depth = d;
+            self.$($field).+.max_depth = d;
             self
         }
         /// Set the minimum rows to split.
         pub fn min_samples_split(mut self, n: usize) -> Self {
-            self.tree.min_samples_split = n;
+            self.$($field).+.min_samples_split = n;
             self
         }
         /// Set the minimum rows per leaf.
         pub fn min_samples_leaf(mut self, n: usize) -> Self {
-            self.tree.min_samples_leaf = n;
+            self.$($field).+.min_samples_leaf = n;
             self
         }
         /// Set the minimum weight fraction per leaf.
         pub fn min_weight_fraction_leaf(mut self, f: f64) -> Self {
-            self.tree.min_weight_fraction_leaf = f;
+            self.$($field).+.min_weight_fraction_leaf = f;
             self
         }
         /// Set the features considered per split.
         pub fn max_features(mut self, m: $crate::tree::MaxFeatures) -> Self {
-            self.tree.max_features = m;
+            self.$($field).+.max_features = m;
             self
         }
         /// Set the leaf budget (best-first growth).
         pub fn max_leaf_nodes(mut self, n: Option<usize>) -> Self {
-            self.tree.max_leaf_nodes = n;
+            self.$($field).+.max_leaf_nodes = n;
             self
         }
         /// Set the minimum impurity decrease.
         pub fn min_impurity_decrease(mut self, v: f64) -> Self {
-            self.tree.min_impurity_decrease = v;
+            self.$($field).+.min_impurity_decrease = v;
             self
         }
         /// Set the pruning strength.
         pub fn ccp_alpha(mut self, a: f64) -> Self {
-            self.tree.ccp_alpha = a;
+            self.$($field).+.ccp_alpha = a;
             self
         }
         /// Set the seed.
         pub fn seed(mut self, s: u64) -> Self {
-            self.tree.seed = s;
+            self.$($field).+.seed = s;
             self
         }
     };
 }
+pub(crate) use tree_setters;
 
 /// Checks of `fit` for models that accept missing values: non-empty, no infinity in the
 /// features (NaN means missing), a finite target.
@@ -432,6 +434,18 @@ pub(crate) fn check_predict_missing_ok(
     check_no_infinity(x, "input features")
 }
 
+/// Grow one tree seeded with `seed` and prune it with `ccp_alpha` (used by the ensembles).
+pub(crate) fn grow_pruned(
+    cols: &Columns,
+    y: Labels<'_>,
+    w: &[f64],
+    g: &Grow,
+    ccp_alpha: f64,
+    seed: u64,
+) -> Tree {
+    prune::prune(&grow(cols, y, w, g, &mut seeded_rng(seed)), ccp_alpha)
+}
+
 /// Argmax of each row, the lowest index on ties.
 pub(crate) fn argmax_rows(p: &Array2<f64>) -> Array1<usize> {
     p.outer_iter()
@@ -471,7 +485,7 @@ impl Default for DecisionTreeClassifierParams {
 }
 
 impl DecisionTreeClassifierParams {
-    tree_setters!();
+    tree_setters!(tree);
     /// Set the class weighting.
     pub fn class_weight(mut self, cw: ClassWeight) -> Self {
         self.class_weight = cw;
@@ -644,7 +658,7 @@ pub(crate) fn regression_target(
 }
 
 impl DecisionTreeRegressorParams {
-    tree_setters!();
+    tree_setters!(tree);
 
     fn grow_unpruned(&self, data: &Dataset) -> Result<Tree> {
         check_fit_missing_ok(data)?;
