@@ -6,9 +6,14 @@
 use breadth_core::registry::ModelSpec;
 
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::ensemble::adaboost::{AdaBoostClassifierParams, AdaBoostRegressorParams};
+use crate::ensemble::bagging::{BaggingClassifierParams, BaggingRegressorParams};
 use crate::ensemble::forest::{
     ExtraTreesClassifierParams, ExtraTreesRegressorParams, RandomForestClassifierParams,
     RandomForestRegressorParams,
+};
+use crate::ensemble::gradient_boosting::{
+    GradientBoostingClassifierParams, GradientBoostingRegressorParams,
 };
 use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
 use crate::tree::{DecisionTreeClassifierParams, DecisionTreeRegressorParams};
@@ -55,6 +60,30 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<ExtraTreesRegressorParams>(
             "extra-trees-regressor",
             "Extremely randomized trees for regression",
+        ),
+        ModelSpec::classifier::<AdaBoostClassifierParams>(
+            "adaboost-classifier",
+            "AdaBoost (SAMME, multi-class) over decision stumps, staged predictions",
+        ),
+        ModelSpec::regressor::<AdaBoostRegressorParams>(
+            "adaboost-regressor",
+            "AdaBoost.R2 over depth-3 regression trees",
+        ),
+        ModelSpec::classifier::<GradientBoostingClassifierParams>(
+            "gradient-boosting-classifier",
+            "Gradient boosting (scikit-learn style): binary / multinomial log loss, subsampling",
+        ),
+        ModelSpec::regressor::<GradientBoostingRegressorParams>(
+            "gradient-boosting-regressor",
+            "Gradient boosting: squared, absolute, Huber or quantile loss, early stopping",
+        ),
+        ModelSpec::classifier::<BaggingClassifierParams<DecisionTreeClassifierParams>>(
+            "bagging-classifier",
+            "Bagging of CART classification trees (bootstrap or subsample)",
+        ),
+        ModelSpec::regressor::<BaggingRegressorParams<DecisionTreeRegressorParams>>(
+            "bagging-regressor",
+            "Bagging of CART regression trees (bootstrap or subsample)",
         ),
     ]
 }

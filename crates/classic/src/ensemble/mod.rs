@@ -1,8 +1,10 @@
 //! Ensembles of trees: bagging, random forests, extra trees, AdaBoost and gradient boosting.
 //!
-//! Every ensemble here combines many fitted base models $h_t$ into one prediction, here an average
-//! $\frac1T\sum_t h_t(x)$ of trees ([`forest`]). See each module for the algorithm, its cost and
-//! its reference.
+//! Every ensemble here combines many fitted base models $h_t$ into one prediction: an average
+//! $\frac1T\sum_t h_t(x)$ for forests and bagging ([`forest`], [`bagging`]), a weighted vote or
+//! weighted median for AdaBoost ([`adaboost`]), a sum of shrunken steps
+//! $F_0 + \nu \sum_m h_m(x)$ for gradient boosting ([`gradient_boosting`]). See each module for
+//! the algorithm, its cost and its reference.
 //!
 //! ```
 //! use breadth_classic::ensemble::forest::ExtraTreesClassifierParams;
@@ -12,4 +14,7 @@
 //! assert_eq!(m.predict(iris.features()).unwrap().len(), 150);
 //! ```
 
+pub mod adaboost;
+pub mod bagging;
 pub mod forest;
+pub mod gradient_boosting;
