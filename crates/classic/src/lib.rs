@@ -15,10 +15,14 @@
 pub mod bayes;
 pub mod discriminant;
 pub mod dummy;
+pub mod ensemble;
+pub mod gbdt;
 pub mod hmm;
+pub mod inspection;
 pub mod linear;
 pub mod neighbors;
 pub mod optim;
 pub mod registry;
 pub mod semi_supervised;
 pub mod svm;
+pub mod tree;

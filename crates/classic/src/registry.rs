@@ -12,6 +12,16 @@ use crate::bayes::{
 use crate::discriminant::lda::LdaParams;
 use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::ensemble::adaboost::{AdaBoostClassifierParams, AdaBoostRegressorParams};
+use crate::ensemble::bagging::{BaggingClassifierParams, BaggingRegressorParams};
+use crate::ensemble::forest::{
+    ExtraTreesClassifierParams, ExtraTreesRegressorParams, RandomForestClassifierParams,
+    RandomForestRegressorParams,
+};
+use crate::ensemble::gradient_boosting::{
+    GradientBoostingClassifierParams, GradientBoostingRegressorParams,
+};
+use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
 use crate::linear::logistic::LogisticRegressionParams;
 use crate::linear::ols::LinearRegressionParams;
@@ -24,6 +34,7 @@ use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpr
 use crate::semi_supervised::self_training::SelfTrainingParams;
 use crate::svm::linear_svc::LinearSvcParams;
 use crate::svm::svc::{SvcParams, SvrParams};
+use crate::tree::{DecisionTreeClassifierParams, DecisionTreeRegressorParams};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -119,5 +130,61 @@ pub fn models() -> Vec<ModelSpec> {
             "Linear discriminant analysis (SVD or eigen solver, shrinkage)",
         ),
         ModelSpec::classifier::<QdaParams>("qda", "Quadratic discriminant analysis"),
+        ModelSpec::classifier::<DecisionTreeClassifierParams>(
+            "decision-tree-classifier",
+            "CART classification tree (gini / entropy), pruning, missing values",
+        ),
+        ModelSpec::regressor::<DecisionTreeRegressorParams>(
+            "decision-tree-regressor",
+            "CART regression tree (squared / absolute error, Poisson), pruning, missing values",
+        ),
+        ModelSpec::classifier::<GbdtClassifierParams>(
+            "gbdt-classifier",
+            "Histogram gradient boosting (LightGBM-style): binary / softmax, missing values",
+        ),
+        ModelSpec::regressor::<GbdtRegressorParams>(
+            "gbdt-regressor",
+            "Histogram gradient boosting (LightGBM-style): squared error / Poisson, missing values",
+        ),
+        ModelSpec::classifier::<RandomForestClassifierParams>(
+            "random-forest-classifier",
+            "Random forest: bootstrap CART trees on random feature subsets, OOB score",
+        ),
+        ModelSpec::regressor::<RandomForestRegressorParams>(
+            "random-forest-regressor",
+            "Random forest regression: bootstrap CART trees, OOB score",
+        ),
+        ModelSpec::classifier::<ExtraTreesClassifierParams>(
+            "extra-trees-classifier",
+            "Extremely randomized trees: random thresholds on random features",
+        ),
+        ModelSpec::regressor::<ExtraTreesRegressorParams>(
+            "extra-trees-regressor",
+            "Extremely randomized trees for regression",
+        ),
+        ModelSpec::classifier::<AdaBoostClassifierParams>(
+            "adaboost-classifier",
+            "AdaBoost (SAMME, multi-class) over decision stumps, staged predictions",
+        ),
+        ModelSpec::regressor::<AdaBoostRegressorParams>(
+            "adaboost-regressor",
+            "AdaBoost.R2 over depth-3 regression trees",
+        ),
+        ModelSpec::classifier::<GradientBoostingClassifierParams>(
+            "gradient-boosting-classifier",
+            "Gradient boosting (scikit-learn style): binary / multinomial log loss, subsampling",
+        ),
+        ModelSpec::regressor::<GradientBoostingRegressorParams>(
+            "gradient-boosting-regressor",
+            "Gradient boosting: squared, absolute, Huber or quantile loss, early stopping",
+        ),
+        ModelSpec::classifier::<BaggingClassifierParams<DecisionTreeClassifierParams>>(
+            "bagging-classifier",
+            "Bagging of CART classification trees (bootstrap or subsample)",
+        ),
+        ModelSpec::regressor::<BaggingRegressorParams<DecisionTreeRegressorParams>>(
+            "bagging-regressor",
+            "Bagging of CART regression trees (bootstrap or subsample)",
+        ),
     ]
 }

@@ -1,0 +1,121 @@
+//! Benchmark side of `bench/trees.py` for the histogram GBDT.
+//!
+//! Usage: `bench_gbdt TASK DATA_PREFIX ROUNDS LEAVES LEARNING_RATE MAX_BIN` where TASK is
+//! `binary`, `multiclass` or `regression` and `DATA_PREFIX_{Xtr,ytr,Xte,yte}.npy` exist. Times the
+//! fit and the prediction of the test rows, prints one JSON line with `seconds` (fit), `quality`
+//! (AUC, accuracy or R²), `predict_seconds`, `predict_rows_per_s` and `peak_mb` (VmHWM).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use breadth_classic::gbdt::{GbdtClassifierParams, GbdtParams, GbdtRegressorParams};
+use breadth_core::{Classifier, Dataset, Fit, Regressor, Target};
+
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Area under the ROC curve by the rank-sum formula (ties get average ranks).
+fn auc(score: &[f64], y: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..score.len()).collect();
+    idx.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
+    let mut ranks = vec![0.0; score.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && score[idx[j + 1]] == score[idx[i]] {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for k in i..=j {
+            ranks[idx[k]] = r;
+        }
+        i = j + 1;
+    }
+    let n_pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
+    let n_neg = y.len() as f64 - n_pos;
+    let sum_pos: f64 = ranks
+        .iter()
+        .zip(y)
+        .filter(|(_, &v)| v > 0.5)
+        .map(|(r, _)| r)
+        .sum();
+    (sum_pos - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+}
+
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    let (task, prefix) = (a[1].as_str(), a[2].as_str());
+    let read =
+        |s: &str| breadth_data::npy::read(&PathBuf::from(format!("{prefix}_{s}.npy"))).unwrap();
+    let (xtr, ytr, xte, yte) = (read("Xtr"), read("ytr"), read("Xte"), read("yte"));
+    let gbdt = GbdtParams {
+        n_estimators: a[3].parse().unwrap(),
+        num_leaves: a[4].parse().unwrap(),
+        learning_rate: a[5].parse().unwrap(),
+        max_bin: a[6].parse().unwrap(),
+        ..GbdtParams::default()
+    };
+    let ytr: Vec<f64> = ytr.column(0).to_vec();
+    let yte: Vec<f64> = yte.column(0).to_vec();
+    let (seconds, quality, pred_s) = if task == "regression" {
+        let ds = Dataset::new(xtr)
+            .with_target(Target::Continuous(ytr.into()))
+            .unwrap();
+        let t = Instant::now();
+        let m = GbdtRegressorParams {
+            gbdt,
+            ..Default::default()
+        }
+        .fit(&ds)
+        .unwrap();
+        let fit_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let p = m.predict(xte.view()).unwrap();
+        let pred_s = t.elapsed().as_secs_f64();
+        let mean = yte.iter().sum::<f64>() / yte.len() as f64;
+        let ss_res: f64 = p.iter().zip(&yte).map(|(a, b)| (a - b).powi(2)).sum();
+        let ss_tot: f64 = yte.iter().map(|b| (b - mean).powi(2)).sum();
+        (fit_s, 1.0 - ss_res / ss_tot, pred_s)
+    } else {
+        let k = yte.iter().chain(&ytr).fold(0.0f64, |m, &v| m.max(v)) as usize + 1;
+        let labels: Vec<usize> = ytr.iter().map(|&v| v as usize).collect();
+        let names = (0..k).map(|c| c.to_string()).collect();
+        let ds = Dataset::new(xtr)
+            .with_target(Target::classes(labels, names).unwrap())
+            .unwrap();
+        let t = Instant::now();
+        let m = GbdtClassifierParams { gbdt }.fit(&ds).unwrap();
+        let fit_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let p = m.predict_proba(xte.view()).unwrap();
+        let pred_s = t.elapsed().as_secs_f64();
+        let q = if task == "binary" {
+            auc(&p.column(1).to_vec(), &yte)
+        } else {
+            let hits = p
+                .outer_iter()
+                .zip(&yte)
+                .filter(|(r, &y)| {
+                    (0..k).fold(0, |b, c| if r[c] > r[b] { c } else { b }) == y as usize
+                })
+                .count();
+            hits as f64 / yte.len() as f64
+        };
+        (fit_s, q, pred_s)
+    };
+    println!(
+        "{{\"seconds\": {seconds}, \"quality\": {quality}, \"predict_seconds\": {pred_s}, \"predict_rows_per_s\": {}, \"peak_mb\": {}}}",
+        yte.len() as f64 / pred_s,
+        peak_mb()
+    );
+}
