@@ -12,5 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cluster;
+pub mod decomposition;
 pub mod dummy;
 pub mod registry;

@@ -1,0 +1,123 @@
+"""Expected values for breadth-classic's unsupervised learning (cluster/, decomposition/, text/).
+
+Run from the repository root:  python reference/unsupervised.py [kmeans pca gmm ...]
+Writes small JSON fixtures to crates/classic/tests/fixtures/unsupervised/<name>.json.
+Versions are pinned in reference/requirements.txt (scikit-learn 1.9.1, scipy 1.17.1, numpy 2.4.6).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+from sklearn import datasets
+
+OUT = Path(__file__).resolve().parent.parent / "crates/classic/tests/fixtures/unsupervised"
+VERSIONS = f"scikit-learn {sklearn.__version__}, scipy {scipy.__version__}, numpy {np.__version__}"
+
+
+def dump(name: str, obj: dict) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    obj = {"_source": f"reference/unsupervised.py ({VERSIONS})", **obj}
+
+    def conv(o):
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, (np.floating,)):
+            return float(o)
+        if isinstance(o, (np.integer,)):
+            return int(o)
+        raise TypeError(type(o))
+
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(obj, default=conv))
+    print(f"wrote {path} ({path.stat().st_size} bytes)")
+
+
+def blobs():
+    x, y = datasets.make_blobs(n_samples=240, centers=4, n_features=3, cluster_std=1.0, random_state=0)
+    return x, y
+
+
+def kmeans():
+    from sklearn.cluster import KMeans
+
+    x, y = blobs()
+    iris = datasets.load_iris().data
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(iris))
+    out = {"blobs_x": x, "blobs_y": y}
+    km = KMeans(n_clusters=4, n_init=10, random_state=0).fit(x)
+    out["blobs_inertia"] = km.inertia_
+    out["blobs_labels"] = km.labels_
+    for k in (3, 5):
+        km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(iris)
+        out[f"iris_k{k}_inertia"] = km.inertia_
+    km = KMeans(n_clusters=3, n_init=10, random_state=0).fit(iris, sample_weight=w)
+    out["iris_weights"] = w
+    out["iris_weighted_k3_inertia"] = km.inertia_
+    dump("kmeans", out)
+
+
+def pca():
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 6)) @ rng.normal(size=(6, 6)) + rng.normal(size=6)
+    out = {"x": x}
+    p = PCA(n_components=4).fit(x)
+    out["components"] = p.components_
+    out["explained_variance"] = p.explained_variance_
+    out["explained_variance_ratio"] = p.explained_variance_ratio_
+    out["singular_values"] = p.singular_values_
+    out["mean"] = p.mean_
+    out["noise_variance"] = p.noise_variance_
+    out["transform"] = p.transform(x[:5])
+    out["inverse"] = p.inverse_transform(p.transform(x[:5]))
+    pw = PCA(n_components=3, whiten=True).fit(x)
+    out["whiten_transform"] = pw.transform(x[:5])
+    out["whiten_inverse"] = pw.inverse_transform(pw.transform(x[:5]))
+    digits = datasets.load_digits().data
+    pd = PCA(n_components=10).fit(digits)
+    out["digits_components"] = pd.components_
+    out["digits_explained_variance"] = pd.explained_variance_
+    dump("pca", out)
+
+
+def gmm():
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(2)
+    parts = [
+        rng.multivariate_normal([0, 0], [[1.0, 0.6], [0.6, 1.0]], size=120),
+        rng.multivariate_normal([6, 1], [[0.5, -0.2], [-0.2, 0.8]], size=80),
+        rng.multivariate_normal([2, 7], [[1.5, 0.0], [0.0, 0.3]], size=100),
+    ]
+    x = np.vstack(parts)
+    out = {"x": x}
+    for cov in ("full", "tied", "diag", "spherical"):
+        g = GaussianMixture(n_components=3, covariance_type=cov, tol=1e-10, max_iter=2000, n_init=3, random_state=0).fit(x)
+        out[cov] = {
+            "score": g.score(x),
+            "bic": g.bic(x),
+            "aic": g.aic(x),
+            "weights": g.weights_,
+            "means": g.means_,
+            "covariances": g.covariances_,
+            "score_samples": g.score_samples(x[:10]),
+            "predict_proba": g.predict_proba(x[:10]),
+        }
+    out["bic_by_k"] = [
+        GaussianMixture(n_components=k, covariance_type="full", random_state=0, n_init=3).fit(x).bic(x) for k in range(1, 7)
+    ]
+    dump("gmm", out)
+
+
+ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm}
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or ALL:
+        ALL[name]()
