@@ -5,6 +5,9 @@
 
 use breadth_core::registry::ModelSpec;
 
+use crate::cluster::gmm::GaussianMixtureParams;
+use crate::cluster::kmeans::KMeansParams;
+use crate::decomposition::pca::PcaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 
 /// The models of breadth-classic.
@@ -17,6 +20,18 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<DummyRegressorParams>(
             "dummy-regressor",
             "Baseline that ignores the features: mean, median or a quantile of the target",
+        ),
+        ModelSpec::clusterer::<KMeansParams>(
+            "kmeans",
+            "k-means: k-means++ seeding, Lloyd (GEMM) or Hamerly iterations, n_init restarts",
+        ),
+        ModelSpec::clusterer::<GaussianMixtureParams>(
+            "gaussian-mixture",
+            "Gaussian mixture by EM: full, tied, diag or spherical covariances",
+        ),
+        ModelSpec::transformer::<PcaParams>(
+            "pca",
+            "Principal component analysis: exact SVD, covariance eigh or randomized; whitening",
         ),
     ]
 }

@@ -12,6 +12,7 @@
 //! assert_eq!(m.labels().len(), 150);
 //! ```
 
+pub mod gmm;
 pub mod kmeans;
 
 #[cfg(test)]

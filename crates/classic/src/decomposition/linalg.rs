@@ -132,43 +132,72 @@ fn orthonormalize(y: &Array2<f64>) -> Array2<f64> {
     faer_to_array(qr.compute_thin_Q().as_ref())
 }
 
-/// Randomized truncated SVD of `a` (implicitly centred by `mean` when given): the top `k`
-/// singular triplets with `oversample` extra directions and `n_iter` power iterations.
+/// A matrix known only through products with it and with its transpose, so that randomized SVD
+/// runs on centred dense data without forming it and on sparse matrices.
+pub trait LinearOperator: Sync {
+    /// `(rows, cols)`.
+    fn shape(&self) -> (usize, usize);
+    /// `A m` for a dense `cols x l` matrix `m`.
+    fn times(&self, m: &Array2<f64>) -> Array2<f64>;
+    /// `A^T m` for a dense `rows x l` matrix `m`.
+    fn times_t(&self, m: &Array2<f64>) -> Array2<f64>;
+}
+
+/// A dense matrix, optionally centred by subtracting `mean` from every row (implicitly).
+pub struct Dense<'a> {
+    /// The matrix.
+    pub a: ArrayView2<'a, f64>,
+    /// Column means to subtract, if any.
+    pub mean: Option<&'a Array1<f64>>,
+}
+
+impl LinearOperator for Dense<'_> {
+    fn shape(&self) -> (usize, usize) {
+        self.a.dim()
+    }
+    // (A - 1 mu^T) m = A m - 1 (mu^T m)
+    fn times(&self, m: &Array2<f64>) -> Array2<f64> {
+        let mut out = matmul(&self.a, m);
+        if let Some(mu) = self.mean {
+            out -= &mu.dot(m).insert_axis(Axis(0));
+        }
+        out
+    }
+    // (A - 1 mu^T)^T m = A^T m - mu (1^T m)
+    fn times_t(&self, m: &Array2<f64>) -> Array2<f64> {
+        let mut out = matmul(&self.a.t(), m);
+        if let Some(mu) = self.mean {
+            let colsum = m.sum_axis(Axis(0));
+            out -= &(&mu.view().insert_axis(Axis(1)) * &colsum.insert_axis(Axis(0)));
+        }
+        out
+    }
+}
+
+/// Randomized truncated SVD of the operator `a`: the top `k` singular triplets
+/// `(U n x k, s k, Vt k x d)` with `oversample` extra directions and `n_iter` power iterations,
+/// signs fixed by [`svd_flip`].
 pub fn randomized_svd(
-    a: ArrayView2<'_, f64>,
-    mean: Option<&Array1<f64>>,
+    a: &impl LinearOperator,
     k: usize,
     oversample: usize,
     n_iter: usize,
     rng: &mut Rng,
 ) -> Result<(Array2<f64>, Array1<f64>, Array2<f64>)> {
-    let (n, d) = a.dim();
+    let (n, d) = a.shape();
     let l = (k + oversample).min(n.min(d));
     let omega = Array2::from_shape_simple_fn((d, l), || StandardNormal.sample(rng));
-    // A_c x = A x - 1 (mean . x) and A_c^T y = A^T y - mean (1 . y): centring never materialises.
-    let times = |m: &Array2<f64>| -> Array2<f64> {
-        let mut out = matmul(&a, m);
-        if let Some(mu) = mean {
-            let shift = mu.dot(m);
-            out -= &shift.insert_axis(Axis(0));
-        }
-        out
-    };
-    let times_t = |m: &Array2<f64>| -> Array2<f64> {
-        let mut out = matmul(&a.t(), m);
-        if let Some(mu) = mean {
-            let colsum = m.sum_axis(Axis(0));
-            out -= &(mu.view().insert_axis(Axis(1)).to_owned() * &colsum.insert_axis(Axis(0)));
-        }
-        out
-    };
-    let mut q = orthonormalize(&times(&omega));
+    let mut q = orthonormalize(&a.times(&omega));
     for _ in 0..n_iter {
-        let z = orthonormalize(&times_t(&q));
-        q = orthonormalize(&times(&z));
+        let z = orthonormalize(&a.times_t(&q));
+        q = orthonormalize(&a.times(&z));
     }
-    // B = Q^T A_c, shape l x d.
-    let b = times_t(&q).reversed_axes().as_standard_layout().to_owned();
+    // B = Q^T A, shape l x d.
+    let b = a
+        .times_t(&q)
+        .reversed_axes()
+        .as_standard_layout()
+        .to_owned();
     let (ub, s, mut vt) = thin_svd(b.view())?;
     let mut u = matmul(&q, &ub);
     svd_flip(&mut u, &mut vt);
@@ -179,10 +208,26 @@ pub fn randomized_svd(
     ))
 }
 
+/// The upper-triangular precision factor $P = L^{-\top}$ of a covariance $\Sigma = L L^\top$, so
+/// that $\Sigma^{-1} = P P^\top$ (scikit-learn's `precisions_cholesky_`). `None` when $\Sigma$ is
+/// not positive definite.
+pub fn precision_cholesky(cov: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
+    let llt = as_faer(cov).llt(Side::Lower).ok()?;
+    let d = cov.nrows();
+    let mut inv = faer::Mat::<f64>::identity(d, d);
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+        llt.L(),
+        inv.as_mut(),
+        Par::Seq,
+    );
+    Some(Array2::from_shape_fn((d, d), |(i, j)| inv[(j, i)]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use breadth_core::seeded_rng;
+    use ndarray::array;
 
     fn random(n: usize, d: usize, seed: u64) -> Array2<f64> {
         let mut rng = seeded_rng(seed);
@@ -195,6 +240,18 @@ mod tests {
         let fast = matmul(&a, &b);
         let slow = a.dot(&b);
         assert!((fast - slow).iter().all(|v| v.abs() < 1e-12));
+    }
+
+    #[test]
+    fn precision_factor_inverts_covariance() {
+        let a = random(9, 3, 6);
+        let c = a.t().dot(&a);
+        let p = precision_cholesky(c.view()).unwrap();
+        let prod = c.dot(&p.dot(&p.t()));
+        assert!((prod - Array2::<f64>::eye(3))
+            .iter()
+            .all(|v| v.abs() < 1e-10));
+        assert!(precision_cholesky(array![[1.0, 2.0], [2.0, 1.0]].view()).is_none());
     }
 
     #[test]
@@ -215,8 +272,11 @@ mod tests {
         let (_, exact, mut vt_exact) = thin_svd(centred.view()).unwrap();
         let mut u0 = Array2::zeros((80, vt_exact.nrows()));
         svd_flip(&mut u0, &mut vt_exact);
-        let (_, s, vt) =
-            randomized_svd(low.view(), Some(&mu), 3, 5, 2, &mut seeded_rng(0)).unwrap();
+        let op = Dense {
+            a: low.view(),
+            mean: Some(&mu),
+        };
+        let (_, s, vt) = randomized_svd(&op, 3, 5, 2, &mut seeded_rng(0)).unwrap();
         for k in 0..3 {
             assert!((s[k] - exact[k]).abs() < 1e-8 * exact[0], "{s} {exact}");
             let dot = vt.row(k).dot(&vt_exact.row(k));

@@ -9,3 +9,4 @@
 //! ```
 
 pub mod linalg;
+pub mod pca;
