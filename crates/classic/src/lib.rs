@@ -15,4 +15,5 @@
 pub mod cluster;
 pub mod decomposition;
 pub mod dummy;
+pub mod neighbors;
 pub mod registry;

@@ -9,6 +9,10 @@ use crate::cluster::gmm::GaussianMixtureParams;
 use crate::cluster::kmeans::KMeansParams;
 use crate::decomposition::pca::PcaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::neighbors::{
+    KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
+    RadiusNeighborsRegressorParams,
+};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -32,6 +36,22 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::transformer::<PcaParams>(
             "pca",
             "Principal component analysis: exact SVD, covariance eigh or randomized; whitening",
+        ),
+        ModelSpec::classifier::<KNeighborsClassifierParams>(
+            "k-neighbors-classifier",
+            "Vote of the k nearest training rows (uniform or 1/distance weights)",
+        ),
+        ModelSpec::regressor::<KNeighborsRegressorParams>(
+            "k-neighbors-regressor",
+            "Mean of the k nearest training rows' targets (uniform or 1/distance weights)",
+        ),
+        ModelSpec::classifier::<RadiusNeighborsClassifierParams>(
+            "radius-neighbors-classifier",
+            "Vote of the training rows within a radius",
+        ),
+        ModelSpec::regressor::<RadiusNeighborsRegressorParams>(
+            "radius-neighbors-regressor",
+            "Mean target of the training rows within a radius",
         ),
     ]
 }
