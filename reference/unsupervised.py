@@ -116,7 +116,39 @@ def gmm():
     dump("gmm", out)
 
 
-ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm}
+def agglomerative():
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.cluster import AgglomerativeClustering
+
+    x = np.random.default_rng(3).normal(size=(40, 3))
+    out = {"x": x}
+    for method in ("single", "complete", "average", "ward"):
+        z = linkage(x, method=method)
+        out[method] = {
+            "linkage": z,
+            "labels_k4": AgglomerativeClustering(n_clusters=4, linkage=method).fit(x).labels_,
+            "labels_t1": AgglomerativeClustering(n_clusters=None, distance_threshold=1.0, linkage=method).fit(x).labels_,
+            "fcluster_k4": fcluster(z, 4, criterion="maxclust"),
+        }
+    dump("agglomerative", out)
+
+
+def dbscan():
+    from sklearn.cluster import DBSCAN
+
+    x, _ = datasets.make_moons(n_samples=300, noise=0.08, random_state=4)
+    x = np.vstack([x, np.random.default_rng(4).uniform(-1.5, 2.5, size=(20, 2))])
+    out = {"x": x}
+    for eps, ms in ((0.15, 5), (0.25, 10)):
+        d = DBSCAN(eps=eps, min_samples=ms).fit(x)
+        out[f"eps{eps}_ms{ms}"] = {"labels": d.labels_, "core": d.core_sample_indices_}
+    w = np.random.default_rng(5).uniform(0.2, 2.0, size=len(x))
+    out["weights"] = w
+    out["weighted"] = DBSCAN(eps=0.15, min_samples=5).fit(x, sample_weight=w).labels_
+    dump("dbscan", out)
+
+
+ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ALL:

@@ -5,8 +5,11 @@
 
 use breadth_core::registry::ModelSpec;
 
+use crate::cluster::agglomerative::AgglomerativeParams;
+use crate::cluster::dbscan::DbscanParams;
 use crate::cluster::gmm::GaussianMixtureParams;
 use crate::cluster::kmeans::KMeansParams;
+use crate::decomposition::fastica::FastIcaParams;
 use crate::decomposition::pca::PcaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::neighbors::{
@@ -32,6 +35,18 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::clusterer::<GaussianMixtureParams>(
             "gaussian-mixture",
             "Gaussian mixture by EM: full, tied, diag or spherical covariances",
+        ),
+        ModelSpec::clusterer::<AgglomerativeParams>(
+            "agglomerative",
+            "Hierarchical clustering (single, complete, average, Ward) by nearest-neighbour chain",
+        ),
+        ModelSpec::clusterer::<DbscanParams>(
+            "dbscan",
+            "Density-based clustering with noise (-1), neighbourhoods from the shared index",
+        ),
+        ModelSpec::transformer::<FastIcaParams>(
+            "fastica",
+            "Independent component analysis: logcosh, exp or cube contrast; parallel or deflation",
         ),
         ModelSpec::transformer::<PcaParams>(
             "pca",

@@ -12,6 +12,8 @@
 //! assert_eq!(m.labels().len(), 150);
 //! ```
 
+pub mod agglomerative;
+pub mod dbscan;
 pub mod gmm;
 pub mod kmeans;
 

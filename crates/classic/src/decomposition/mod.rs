@@ -8,5 +8,6 @@
 //! assert_eq!(vals.to_vec(), vec![5.0, 2.0]);
 //! ```
 
+pub mod fastica;
 pub mod linalg;
 pub mod pca;
