@@ -148,7 +148,58 @@ def dbscan():
     dump("dbscan", out)
 
 
-ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan}
+CORPUS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "A quick brown dog outpaces a quick fox!",
+    "Lazy dogs sleep all day; lazy cats sleep all night.",
+    "Stock markets fell sharply as investors feared rising interest rates.",
+    "Interest rates rise again, and the markets react with fear.",
+    "Central banks raise interest rates to fight inflation.",
+    "The football team won the championship game last night.",
+    "Fans celebrated the team's championship win in the streets.",
+    "The game was decided by a late goal from the team captain.",
+    "Cats and dogs: the eternal rivalry of household pets.",
+    "Inflation data surprised investors; stocks and bonds fell.",
+    "Naïve café owners serve crème brûlée to the football fans_club 2024.",
+]
+
+
+def text():
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
+
+    out = {"corpus": CORPUS}
+    cv = CountVectorizer().fit(CORPUS)
+    out["count_vocab"] = cv.get_feature_names_out().tolist()
+    out["count"] = cv.transform(CORPUS).toarray()
+    tv = TfidfVectorizer().fit(CORPUS)
+    out["tfidf_vocab"] = tv.get_feature_names_out().tolist()
+    out["tfidf"] = tv.transform(CORPUS).toarray()
+    out["tfidf_idf"] = tv.idf_
+    tv2 = TfidfVectorizer(ngram_range=(1, 2), stop_words="english", min_df=2, max_df=0.5, sublinear_tf=True).fit(CORPUS)
+    out["tfidf2_vocab"] = tv2.get_feature_names_out().tolist()
+    x2 = tv2.transform(CORPUS)
+    out["tfidf2"] = x2.toarray()
+    tv3 = TfidfVectorizer(norm="l1", smooth_idf=False, binary=True, max_features=20).fit(CORPUS)
+    out["tfidf3_vocab"] = tv3.get_feature_names_out().tolist()
+    out["tfidf3"] = tv3.transform(CORPUS).toarray()
+    out["new_doc_tfidf"] = tv.transform(["the lazy fox and the unseen word zebra"]).toarray()
+    x = tv.transform(CORPUS)
+    svd = TruncatedSVD(n_components=3, algorithm="arpack").fit(x)
+    out["svd_components"] = svd.components_
+    out["svd_singular_values"] = svd.singular_values_
+    out["svd_explained_variance"] = svd.explained_variance_
+    out["svd_explained_variance_ratio"] = svd.explained_variance_ratio_
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    z = svd.transform(x)
+    q = svd.transform(tv.transform(["rising interest rates and inflation"]))
+    out["lsa_query_sims"] = cosine_similarity(q, z)[0]
+    out["stop_words"] = sorted(ENGLISH_STOP_WORDS)
+    dump("text", out)
+
+
+ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan, "text": text}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ALL:

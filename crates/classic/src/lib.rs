@@ -17,3 +17,4 @@ pub mod decomposition;
 pub mod dummy;
 pub mod neighbors;
 pub mod registry;
+pub mod text;

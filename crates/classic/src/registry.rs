@@ -11,6 +11,7 @@ use crate::cluster::gmm::GaussianMixtureParams;
 use crate::cluster::kmeans::KMeansParams;
 use crate::decomposition::fastica::FastIcaParams;
 use crate::decomposition::pca::PcaParams;
+use crate::decomposition::truncated_svd::TruncatedSvdParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::neighbors::{
     KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
@@ -47,6 +48,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::transformer::<FastIcaParams>(
             "fastica",
             "Independent component analysis: logcosh, exp or cube contrast; parallel or deflation",
+        ),
+        ModelSpec::transformer::<TruncatedSvdParams>(
+            "truncated-svd",
+            "Truncated SVD without centring (LSA on TF-IDF): randomized or exact",
         ),
         ModelSpec::transformer::<PcaParams>(
             "pca",

@@ -11,3 +11,4 @@
 pub mod fastica;
 pub mod linalg;
 pub mod pca;
+pub mod truncated_svd;
