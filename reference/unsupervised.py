@@ -199,7 +199,31 @@ def text():
     dump("text", out)
 
 
-ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan, "text": text}
+def tsne():
+    from scipy.spatial.distance import squareform
+    from sklearn.manifold import TSNE, trustworthiness
+    from sklearn.manifold._t_sne import _joint_probabilities
+    from sklearn.metrics import pairwise_distances
+
+    iris = datasets.load_iris().data
+    out = {}
+    d2 = pairwise_distances(iris, squared=True).astype(np.float32)
+    out["iris_joint_p_perp10"] = squareform(_joint_probabilities(d2, 10.0, 0))[:5]
+    ex = TSNE(method="exact", perplexity=10, random_state=0, max_iter=500).fit(iris)
+    out["iris_exact_kl"] = ex.kl_divergence_
+    out["iris_exact_trust"] = trustworthiness(iris, ex.embedding_, n_neighbors=10)
+    digits = datasets.load_digits().data
+    bh = TSNE(random_state=0).fit(digits)
+    out["digits_bh_kl"] = bh.kl_divergence_
+    out["digits_bh_trust"] = trustworthiness(digits, bh.embedding_, n_neighbors=10)
+    out["digits_bh_n_iter"] = bh.n_iter_
+    emb = np.random.default_rng(0).normal(size=(150, 2))
+    out["trust_random_embedding"] = emb
+    out["trust_random"] = trustworthiness(iris, emb, n_neighbors=10)
+    dump("tsne", out)
+
+
+ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan, "text": text, "tsne": tsne}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ALL:

@@ -12,3 +12,4 @@ pub mod fastica;
 pub mod linalg;
 pub mod pca;
 pub mod truncated_svd;
+pub mod tsne;
