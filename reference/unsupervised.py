@@ -59,6 +59,11 @@ def kmeans():
     km = KMeans(n_clusters=3, n_init=10, random_state=0).fit(iris, sample_weight=w)
     out["iris_weights"] = w
     out["iris_weighted_k3_inertia"] = km.inertia_
+    from sklearn.cluster import MiniBatchKMeans
+
+    mb = MiniBatchKMeans(n_clusters=4, batch_size=64, n_init=3, random_state=0).fit(x)
+    out["blobs_minibatch_inertia"] = mb.inertia_
+    out["blobs_minibatch_labels"] = mb.labels_
     dump("kmeans", out)
 
 
@@ -80,6 +85,14 @@ def pca():
     pw = PCA(n_components=3, whiten=True).fit(x)
     out["whiten_transform"] = pw.transform(x[:5])
     out["whiten_inverse"] = pw.inverse_transform(pw.transform(x[:5]))
+    from sklearn.decomposition import IncrementalPCA
+
+    ip = IncrementalPCA(n_components=3, batch_size=20).fit(x)
+    out["ipca_components"] = ip.components_
+    out["ipca_explained_variance"] = ip.explained_variance_
+    out["ipca_explained_variance_ratio"] = ip.explained_variance_ratio_
+    out["ipca_singular_values"] = ip.singular_values_
+    out["ipca_mean"] = ip.mean_
     digits = datasets.load_digits().data
     pd = PCA(n_components=10).fit(digits)
     out["digits_components"] = pd.components_

@@ -9,7 +9,9 @@ use crate::cluster::agglomerative::AgglomerativeParams;
 use crate::cluster::dbscan::DbscanParams;
 use crate::cluster::gmm::GaussianMixtureParams;
 use crate::cluster::kmeans::KMeansParams;
+use crate::cluster::minibatch_kmeans::MiniBatchKMeansParams;
 use crate::decomposition::fastica::FastIcaParams;
+use crate::decomposition::incremental_pca::IncrementalPcaParams;
 use crate::decomposition::pca::PcaParams;
 use crate::decomposition::truncated_svd::TruncatedSvdParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
@@ -33,6 +35,10 @@ pub fn models() -> Vec<ModelSpec> {
             "kmeans",
             "k-means: k-means++ seeding, Lloyd (GEMM) or Hamerly iterations, n_init restarts",
         ),
+        ModelSpec::clusterer::<MiniBatchKMeansParams>(
+            "minibatch-kmeans",
+            "k-means on random mini-batches (Sculley), for large data",
+        ),
         ModelSpec::clusterer::<GaussianMixtureParams>(
             "gaussian-mixture",
             "Gaussian mixture by EM: full, tied, diag or spherical covariances",
@@ -52,6 +58,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::transformer::<TruncatedSvdParams>(
             "truncated-svd",
             "Truncated SVD without centring (LSA on TF-IDF): randomized or exact",
+        ),
+        ModelSpec::transformer::<IncrementalPcaParams>(
+            "incremental-pca",
+            "PCA from batches of rows (for data that does not fit in memory)",
         ),
         ModelSpec::transformer::<PcaParams>(
             "pca",

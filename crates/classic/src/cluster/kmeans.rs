@@ -224,6 +224,22 @@ pub struct KMeans {
 }
 
 impl KMeans {
+    /// Assemble a fitted model (used by mini-batch k-means, which shares the queries).
+    pub(crate) fn from_parts(
+        centers: Array2<f64>,
+        labels: Array1<i64>,
+        inertia: f64,
+        n_iter: usize,
+        n_features: usize,
+    ) -> KMeans {
+        KMeans {
+            centers,
+            labels,
+            inertia,
+            n_iter,
+            n_features,
+        }
+    }
     /// The centres, `k x d`.
     pub fn centers(&self) -> &Array2<f64> {
         &self.centers

@@ -16,6 +16,7 @@ pub mod agglomerative;
 pub mod dbscan;
 pub mod gmm;
 pub mod kmeans;
+pub mod minibatch_kmeans;
 
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod fastica;
+pub mod incremental_pca;
 pub mod linalg;
 pub mod pca;
 pub mod truncated_svd;
