@@ -67,11 +67,11 @@ def main() -> None:
         x, _ = make_blobs(n, n_features=50, centers=10, random_state=0)
         p = save("km_x", x)
 
-        def peer():
+        def peer(x=x):
             s, m = timed(KMeans(n_clusters=10, n_init=1, random_state=0).fit, x)
             return {"seconds": s, "quality": m.inertia_}
 
-        ours = lambda: run_ours(cluster, "kmeans", p, "n_clusters=10", "n_init=1")  # noqa: E731
+        ours = lambda p=p: run_ours(cluster, "kmeans", p, "n_clusters=10", "n_init=1")  # noqa: E731
         light.append(Row("KMeans k=10", f"{n}x50", ours, peer, "scikit-learn", "inertia"))
 
     if want("minibatch"):
@@ -79,11 +79,11 @@ def main() -> None:
         x, _ = make_blobs(n, n_features=50, centers=10, random_state=1)
         p = save("mb_x", x)
 
-        def peer():
+        def peer(x=x):
             s, m = timed(MiniBatchKMeans(n_clusters=10, batch_size=1024, n_init=3, random_state=0).fit, x)
             return {"seconds": s, "quality": m.inertia_}
 
-        ours = lambda: run_ours(cluster, "minibatch-kmeans", p, "n_clusters=10", "batch_size=1024")  # noqa: E731
+        ours = lambda p=p: run_ours(cluster, "minibatch-kmeans", p, "n_clusters=10", "batch_size=1024")  # noqa: E731
         heavy.append(Row("MiniBatchKMeans k=10", f"{n}x50", once(ours), once(peer), "scikit-learn", "inertia"))
 
     if want("dbscan"):
@@ -92,11 +92,11 @@ def main() -> None:
         p = save("db_x", x)
         lab = DATA / "db_labels.npy"
 
-        def peer():
+        def peer(x=x, y=y):
             s, m = timed(DBSCAN(eps=0.1, min_samples=10).fit, x)
             return {"seconds": s, "quality": adjusted_rand_score(y, m.labels_)}
 
-        def ours():
+        def ours(p=p, y=y, lab=lab):
             r = run_ours(cluster, "dbscan", p, lab, "eps=0.1", "min_samples=10")
             r["quality"] = adjusted_rand_score(y, np.load(lab)[:, 0])
             return r
@@ -108,11 +108,11 @@ def main() -> None:
         x, _ = make_blobs(n, n_features=10, centers=10, random_state=3)
         p = save("gmm_x", x)
 
-        def peer():
+        def peer(x=x):
             s, m = timed(GaussianMixture(n_components=10, covariance_type="full", random_state=0).fit, x)
             return {"seconds": s, "quality": m.score(x)}
 
-        ours = lambda: run_ours(cluster, "gaussian-mixture", p, "n_components=10", "covariance_type=full")  # noqa: E731
+        ours = lambda p=p: run_ours(cluster, "gaussian-mixture", p, "n_components=10", "covariance_type=full")  # noqa: E731
         light.append(Row("GaussianMixture full K=10", f"{n}x10", ours, peer, "scikit-learn", "mean loglik"))
 
     if want("pca"):
@@ -121,13 +121,14 @@ def main() -> None:
         x = rng.normal(size=(n, 60)) @ rng.normal(size=(60, 500)) + 0.5 * rng.normal(size=(n, 500))
         p = save("pca_x", x)
 
-        def peer():
+        def peer(x=x):
             s, m = timed(PCA(n_components=50).fit, x)
             return {"seconds": s, "quality": float(m.explained_variance_ratio_.sum())}
 
-        ours = lambda: run_ours(decomp, "pca", p, 50)  # noqa: E731
+        ours = lambda p=p: run_ours(decomp, "pca", p, 50)  # noqa: E731
         light.append(Row("PCA k=50 (auto solver)", f"{n}x500", ours, peer, "scikit-learn", "expl. var. ratio"))
 
+    # Closures bind their data through default arguments: names are reused row after row.
     sizes = [10_000 // div] + ([70_000 // div] if args.tsne_large else [])
     for n in sizes if want("tsne") else []:
         x, _ = make_blobs(n, n_features=50, centers=10, random_state=5)
