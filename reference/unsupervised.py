@@ -143,6 +143,10 @@ def agglomerative():
             "labels_t1": AgglomerativeClustering(n_clusters=None, distance_threshold=1.0, linkage=method).fit(x).labels_,
             "fcluster_k4": fcluster(z, 4, criterion="maxclust"),
         }
+    from scipy.cluster.hierarchy import dendrogram
+
+    dn = dendrogram(linkage(x[:12], method="average"), no_plot=True)
+    out["dendrogram"] = {"icoord": dn["icoord"], "dcoord": dn["dcoord"], "leaves": dn["leaves"]}
     dump("agglomerative", out)
 
 

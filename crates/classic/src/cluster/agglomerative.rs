@@ -17,7 +17,7 @@
 //! The merge tree is returned as SciPy's linkage matrix $Z$ ($(n-1) \times 4$): row $t$ merges
 //! clusters $Z_{t,0} < Z_{t,1}$ at distance $Z_{t,2}$ into cluster $n + t$ of $Z_{t,3}$ rows,
 //! rows sorted by distance. Flat clusters come from cutting it at a number of clusters or at a
-//! distance threshold.
+//! distance threshold; [`dendrogram`] lays the tree out for plotting exactly as SciPy does.
 //!
 //! ```
 //! use breadth_classic::cluster::agglomerative::{AgglomerativeParams, Linkage};
@@ -342,6 +342,49 @@ pub fn cut_tree(z: &Array2<f64>, n: usize, n_merges: usize) -> Array1<i64> {
         .collect()
 }
 
+/// A dendrogram laid out as SciPy's `dendrogram(Z, no_plot=True)` does, ready to draw: leaf
+/// $t$ (in `leaves` order) sits at $x = 5 + 10t$, height 0; each merge is a "⊓" of four points
+/// `(icoord[m][p], dcoord[m][p])` joining its children's centres at its height.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dendrogram {
+    /// Original row indices from left to right.
+    pub leaves: Vec<usize>,
+    /// x coordinates of each merge's four points, in SciPy's (post-)order.
+    pub icoord: Vec<[f64; 4]>,
+    /// y coordinates (heights) of each merge's four points.
+    pub dcoord: Vec<[f64; 4]>,
+}
+
+/// Lay out the dendrogram of a linkage matrix of `n = z.nrows() + 1` points.
+pub fn dendrogram(z: &Array2<f64>) -> Dendrogram {
+    let n = z.nrows() + 1;
+    let mut out = Dendrogram {
+        leaves: Vec::with_capacity(n),
+        icoord: Vec::new(),
+        dcoord: Vec::new(),
+    };
+    // Returns (x of the node's centre, its height).
+    fn walk(z: &Array2<f64>, n: usize, node: usize, out: &mut Dendrogram) -> (f64, f64) {
+        if node < n {
+            out.leaves.push(node);
+            return (5.0 + 10.0 * (out.leaves.len() - 1) as f64, 0.0);
+        }
+        let row = z.row(node - n);
+        let (xa, ha) = walk(z, n, row[0] as usize, out);
+        let (xb, hb) = walk(z, n, row[1] as usize, out);
+        let h = row[2];
+        out.icoord.push([xa, xa, xb, xb]);
+        out.dcoord.push([ha, h, h, hb]);
+        ((xa + xb) / 2.0, h)
+    }
+    if n >= 2 {
+        walk(z, n, 2 * n - 2, &mut out);
+    } else {
+        out.leaves.push(0);
+    }
+    out
+}
+
 impl Fit for AgglomerativeParams {
     type Fitted = Agglomerative;
     fn fit(&self, data: &Dataset) -> Result<Agglomerative> {
@@ -462,6 +505,28 @@ mod tests {
                 1.0,
                 "{l}"
             );
+        }
+    }
+
+    #[test]
+    fn dendrogram_layout_equals_scipys() {
+        // reference/unsupervised.py agglomerative: scipy dendrogram(linkage(x[:12], "average")).
+        let f = fixture("agglomerative");
+        let x = matrix(&f["x"]).slice(ndarray::s![..12, ..]).to_owned();
+        let z = nn_chain(condensed_distances(x.view()), 12, Linkage::Average);
+        let d = dendrogram(&z);
+        let r = &f["dendrogram"];
+        assert_eq!(
+            d.leaves,
+            serde_json::from_value::<Vec<usize>>(r["leaves"].clone()).unwrap()
+        );
+        let ic = matrix(&r["icoord"]);
+        let dc = matrix(&r["dcoord"]);
+        for m in 0..11 {
+            for p in 0..4 {
+                assert!((d.icoord[m][p] - ic[[m, p]]).abs() < 1e-12);
+                assert!((d.dcoord[m][p] - dc[[m, p]]).abs() < 1e-10);
+            }
         }
     }
 
