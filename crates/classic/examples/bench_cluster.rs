@@ -24,7 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = args.get(3).filter(|a| !a.contains('='));
     let settings: Vec<(String, String)> = args[3..]
         .iter()
-        .filter_map(|a| a.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .filter_map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
         .collect();
     let ds = Dataset::new(x);
     let t0 = Instant::now();

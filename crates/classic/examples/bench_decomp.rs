@@ -21,7 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quality = match algo {
         "pca" => {
             let k: usize = args.get(3).ok_or("missing K")?.parse()?;
-            let m = PcaParams::default().n_components(NComponents::Count(k)).fit(&ds)?;
+            let m = PcaParams::default()
+                .n_components(NComponents::Count(k))
+                .fit(&ds)?;
             m.explained_variance_ratio().sum()
         }
         "tsne" => TsneParams::default().fit(&ds)?.kl_divergence(),
