@@ -13,6 +13,8 @@
 #![deny(missing_docs)]
 
 pub mod bayes;
+pub mod cluster;
+pub mod decomposition;
 pub mod discriminant;
 pub mod dummy;
 pub mod ensemble;
@@ -25,4 +27,5 @@ pub mod optim;
 pub mod registry;
 pub mod semi_supervised;
 pub mod svm;
+pub mod text;
 pub mod tree;

@@ -9,6 +9,15 @@ use crate::bayes::{
     BernoulliNbParams, CategoricalNbParams, ComplementNbParams, GaussianNbParams,
     MultinomialNbParams,
 };
+use crate::cluster::agglomerative::AgglomerativeParams;
+use crate::cluster::dbscan::DbscanParams;
+use crate::cluster::gmm::GaussianMixtureParams;
+use crate::cluster::kmeans::KMeansParams;
+use crate::cluster::minibatch_kmeans::MiniBatchKMeansParams;
+use crate::decomposition::fastica::FastIcaParams;
+use crate::decomposition::incremental_pca::IncrementalPcaParams;
+use crate::decomposition::pca::PcaParams;
+use crate::decomposition::truncated_svd::TruncatedSvdParams;
 use crate::discriminant::lda::LdaParams;
 use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
@@ -58,6 +67,42 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::classifier::<SelfTrainingParams<LogisticRegressionParams>>(
             "self-training",
             "Semi-supervised: logistic regression that adds its confident predictions on unlabelled rows",
+        ),
+        ModelSpec::clusterer::<KMeansParams>(
+            "kmeans",
+            "k-means: k-means++ seeding, Lloyd (GEMM) or Hamerly iterations, n_init restarts",
+        ),
+        ModelSpec::clusterer::<MiniBatchKMeansParams>(
+            "minibatch-kmeans",
+            "k-means on random mini-batches (Sculley), for large data",
+        ),
+        ModelSpec::clusterer::<GaussianMixtureParams>(
+            "gaussian-mixture",
+            "Gaussian mixture by EM: full, tied, diag or spherical covariances",
+        ),
+        ModelSpec::clusterer::<AgglomerativeParams>(
+            "agglomerative",
+            "Hierarchical clustering (single, complete, average, Ward) by nearest-neighbour chain",
+        ),
+        ModelSpec::clusterer::<DbscanParams>(
+            "dbscan",
+            "Density-based clustering with noise (-1), neighbourhoods from the shared index",
+        ),
+        ModelSpec::transformer::<FastIcaParams>(
+            "fastica",
+            "Independent component analysis: logcosh, exp or cube contrast; parallel or deflation",
+        ),
+        ModelSpec::transformer::<TruncatedSvdParams>(
+            "truncated-svd",
+            "Truncated SVD without centring (LSA on TF-IDF): randomized or exact",
+        ),
+        ModelSpec::transformer::<IncrementalPcaParams>(
+            "incremental-pca",
+            "PCA from batches of rows (for data that does not fit in memory)",
+        ),
+        ModelSpec::transformer::<PcaParams>(
+            "pca",
+            "Principal component analysis: exact SVD, covariance eigh or randomized; whitening",
         ),
         ModelSpec::classifier::<KNeighborsClassifierParams>(
             "k-neighbors-classifier",
