@@ -430,9 +430,7 @@ impl Booster {
         let n_cols = ((p.colsample * d as f64).round() as usize).clamp(1, d);
         let mut in_bag = vec![true; n];
         for round in 0..p.n_estimators {
-            for (c, g) in gh.iter_mut().enumerate() {
-                objective.gradients(&scores, &train.y, &train.w, k, c, g);
-            }
+            objective.gradients(&scores, &train.y, &train.w, k, &mut gh);
             let rows = sample_rows(p, &mut gh, &mut rng, n);
             let subset = rows.len() < n;
             if subset {

@@ -94,42 +94,43 @@ impl Objective {
         }
     }
 
-    /// Gradients and hessians of class `c` into `gh`, from scores `f` (`n x k`, row-major).
+    /// Gradients and hessians of every class into `gh[c]`, from scores `f` (`n x k`,
+    /// row-major); the softmax is computed once per row for all classes.
     pub(crate) fn gradients(
         self,
         f: &[f64],
         y: &[f64],
         w: &[f64],
         k: usize,
-        c: usize,
-        gh: &mut [[f32; 2]],
+        gh: &mut [Vec<[f32; 2]>],
     ) {
         use rayon::prelude::*;
-        gh.par_chunks_mut(4096)
-            .enumerate()
-            .for_each(|(chunk, out)| {
-                let mut probs = vec![0.0; k];
-                for (o, g) in out.iter_mut().enumerate() {
-                    let i = chunk * 4096 + o;
-                    let (grad, hess) = match self {
-                        Objective::SquaredError => (f[i] - y[i], 1.0),
-                        Objective::Poisson => (f[i].exp() - y[i], (f[i] + POISSON_MAX_DELTA).exp()),
-                        Objective::Binary => {
-                            let p = sigmoid(f[i]);
-                            (p - y[i], (p * (1.0 - p)).max(1e-16))
-                        }
-                        Objective::Multiclass => {
-                            probs.copy_from_slice(&f[i * k..(i + 1) * k]);
-                            softmax(&mut probs);
-                            let p = probs[c];
-                            let target = if y[i] as usize == c { 1.0 } else { 0.0 };
-                            let factor = k as f64 / (k as f64 - 1.0);
-                            (p - target, (factor * p * (1.0 - p)).max(1e-16))
-                        }
-                    };
-                    *g = [(grad * w[i]) as f32, (hess * w[i]) as f32];
+        if self == Objective::Multiclass {
+            let mut p = f.to_vec();
+            p.par_chunks_mut(k).for_each(softmax);
+            let factor = k as f64 / (k as f64 - 1.0);
+            for (c, g) in gh.iter_mut().enumerate() {
+                g.par_iter_mut().enumerate().for_each(|(i, out)| {
+                    let pc = p[i * k + c];
+                    let target = if y[i] as usize == c { 1.0 } else { 0.0 };
+                    let hess = (factor * pc * (1.0 - pc)).max(1e-16);
+                    *out = [((pc - target) * w[i]) as f32, (hess * w[i]) as f32];
+                });
+            }
+            return;
+        }
+        gh[0].par_iter_mut().enumerate().for_each(|(i, out)| {
+            let (grad, hess) = match self {
+                Objective::SquaredError => (f[i] - y[i], 1.0),
+                Objective::Poisson => (f[i].exp() - y[i], (f[i] + POISSON_MAX_DELTA).exp()),
+                Objective::Binary => {
+                    let p = sigmoid(f[i]);
+                    (p - y[i], (p * (1.0 - p)).max(1e-16))
                 }
-            });
+                Objective::Multiclass => unreachable!("handled above"),
+            };
+            *out = [(grad * w[i]) as f32, (hess * w[i]) as f32];
+        });
     }
 
     /// The mean loss of scores `f` (`n x k`), for early stopping.
@@ -174,9 +175,9 @@ mod tests {
             (Objective::Multiclass, 3, y.to_vec()),
         ] {
             let f: Vec<f64> = (0..3 * k).map(|i| 0.3 * i as f64 - 0.5).collect();
-            for c in 0..k {
-                let mut gh = vec![[0f32; 2]; 3];
-                obj.gradients(&f, &yy, &w, k, c, &mut gh);
+            let mut all = vec![vec![[0f32; 2]; 3]; k];
+            obj.gradients(&f, &yy, &w, k, &mut all);
+            for (c, gh) in all.iter().enumerate() {
                 for i in 0..3 {
                     let eps = 1e-5;
                     let mut fp = f.clone();
