@@ -14,6 +14,7 @@
 
 pub mod bayes;
 pub mod dummy;
+pub mod estimation;
 pub mod hmm;
 pub mod neighbors;
 pub mod registry;
