@@ -13,8 +13,13 @@
 #![deny(missing_docs)]
 
 pub mod bayes;
+pub mod discriminant;
 pub mod dummy;
 pub mod estimation;
 pub mod hmm;
+pub mod linear;
 pub mod neighbors;
+pub mod optim;
 pub mod registry;
+pub mod semi_supervised;
+pub mod svm;

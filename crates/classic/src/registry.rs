@@ -9,11 +9,21 @@ use crate::bayes::{
     BernoulliNbParams, CategoricalNbParams, ComplementNbParams, GaussianNbParams,
     MultinomialNbParams,
 };
+use crate::discriminant::lda::LdaParams;
+use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
+use crate::linear::logistic::LogisticRegressionParams;
+use crate::linear::ols::LinearRegressionParams;
+use crate::linear::ridge::{RidgeCvParams, RidgeParams};
 use crate::neighbors::{
     KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
     RadiusNeighborsRegressorParams,
 };
+use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpreadingParams};
+use crate::semi_supervised::self_training::SelfTrainingParams;
+use crate::svm::linear_svc::LinearSvcParams;
+use crate::svm::svc::{SvcParams, SvrParams};
 
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
@@ -25,6 +35,18 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<DummyRegressorParams>(
             "dummy-regressor",
             "Baseline that ignores the features: mean, median or a quantile of the target",
+        ),
+        ModelSpec::classifier::<LabelPropagationParams>(
+            "label-propagation",
+            "Semi-supervised: propagate labels over an RBF or kNN graph, clamping known labels",
+        ),
+        ModelSpec::classifier::<LabelSpreadingParams>(
+            "label-spreading",
+            "Semi-supervised: spread labels over a normalised RBF or kNN graph with soft clamping",
+        ),
+        ModelSpec::classifier::<SelfTrainingParams<LogisticRegressionParams>>(
+            "self-training",
+            "Semi-supervised: logistic regression that adds its confident predictions on unlabelled rows",
         ),
         ModelSpec::classifier::<KNeighborsClassifierParams>(
             "k-neighbors-classifier",
@@ -62,5 +84,40 @@ pub fn models() -> Vec<ModelSpec> {
             "categorical-nb",
             "Naive Bayes over categorical features coded 0, 1, 2, ...",
         ),
+        ModelSpec::regressor::<LinearRegressionParams>(
+            "linear-regression",
+            "Ordinary least squares (QR + SVD, minimum-norm when rank deficient)",
+        ),
+        ModelSpec::regressor::<RidgeParams>("ridge", "Least squares with an L2 penalty"),
+        ModelSpec::regressor::<RidgeCvParams>(
+            "ridge-cv",
+            "Ridge with the penalty chosen by exact leave-one-out cross-validation",
+        ),
+        ModelSpec::regressor::<LassoParams>(
+            "lasso",
+            "L1-penalized least squares by coordinate descent",
+        ),
+        ModelSpec::regressor::<ElasticNetParams>(
+            "elastic-net",
+            "L1 + L2 penalized least squares by coordinate descent",
+        ),
+        ModelSpec::classifier::<LogisticRegressionParams>(
+            "logistic-regression",
+            "Binary / multinomial logistic regression (L-BFGS, Newton, SAGA; L2, L1, elastic net)",
+        ),
+        ModelSpec::classifier::<SvcParams>(
+            "svc",
+            "Kernel SVM classifier (SMO as libsvm; one-vs-one; optional Platt probabilities)",
+        ),
+        ModelSpec::regressor::<SvrParams>("svr", "Kernel epsilon-SVR (SMO as libsvm)"),
+        ModelSpec::classifier::<LinearSvcParams>(
+            "linear-svc",
+            "Linear SVM by dual coordinate descent (as liblinear), one-vs-rest",
+        ),
+        ModelSpec::classifier::<LdaParams>(
+            "lda",
+            "Linear discriminant analysis (SVD or eigen solver, shrinkage)",
+        ),
+        ModelSpec::classifier::<QdaParams>("qda", "Quadratic discriminant analysis"),
     ]
 }

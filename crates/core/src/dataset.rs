@@ -32,6 +32,14 @@ pub enum Target {
         /// One name per output column.
         names: Vec<String>,
     },
+    /// Class labels where some rows are unlabelled (`None`), for semi-supervised learning
+    /// (scikit-learn marks those rows `-1`).
+    PartialClasses {
+        /// One label per sample, `None` when unknown; known ones are `< names.len()`.
+        labels: Array1<Option<usize>>,
+        /// The class names, in label order.
+        names: Vec<String>,
+    },
     /// Several yes/no labels per sample (`n x K` indicator matrix of 0/1).
     MultiLabel {
         /// 1 where the sample carries the label.
@@ -61,6 +69,7 @@ impl Target {
             Target::Classes { labels, .. } => labels.len(),
             Target::Continuous(v) => v.len(),
             Target::MultiOutput { values, .. } => values.nrows(),
+            Target::PartialClasses { labels, .. } => labels.len(),
             Target::MultiLabel { indicators, .. } => indicators.nrows(),
         }
     }
@@ -76,6 +85,7 @@ impl Target {
             Target::Classes { .. } => "class labels",
             Target::Continuous(_) => "continuous values",
             Target::MultiOutput { .. } => "several continuous outputs",
+            Target::PartialClasses { .. } => "class labels with unlabelled rows",
             Target::MultiLabel { .. } => "multi-label indicators",
         }
     }
@@ -90,6 +100,10 @@ impl Target {
             Target::Continuous(v) => Target::Continuous(v.select(Axis(0), idx)),
             Target::MultiOutput { values, names } => Target::MultiOutput {
                 values: values.select(Axis(0), idx),
+                names: names.clone(),
+            },
+            Target::PartialClasses { labels, names } => Target::PartialClasses {
+                labels: labels.select(Axis(0), idx),
                 names: names.clone(),
             },
             Target::MultiLabel { indicators, names } => Target::MultiLabel {
@@ -143,17 +157,35 @@ impl Dataset {
                 target.len(),
             ));
         }
-        if let Target::Classes { labels, names } = &target {
-            if let Some(&l) = labels.iter().find(|&&l| l >= names.len()) {
-                return Err(Error::UnknownLabel {
-                    label: l.to_string(),
-                    what: "class target".into(),
-                    known: format!("0..{}", names.len()),
-                });
+        let out_of_range = match &target {
+            Target::Classes { labels, names } => {
+                labels.iter().find(|&&l| l >= names.len()).copied()
             }
+            Target::PartialClasses { labels, names } => labels
+                .iter()
+                .flatten()
+                .find(|&&l| l >= names.len())
+                .copied(),
+            _ => None,
+        };
+        if let (Some(l), Some(k)) = (out_of_range, self.n_classes_of(&target)) {
+            return Err(Error::UnknownLabel {
+                label: l.to_string(),
+                what: "class target".into(),
+                known: format!("0..{k}"),
+            });
         }
         self.target = Some(target);
         Ok(self)
+    }
+
+    fn n_classes_of(&self, target: &Target) -> Option<usize> {
+        match target {
+            Target::Classes { names, .. } | Target::PartialClasses { names, .. } => {
+                Some(names.len())
+            }
+            _ => None,
+        }
     }
 
     /// Attach sample weights: one finite, non-negative value per row, not all zero.
@@ -232,10 +264,7 @@ impl Dataset {
 
     /// Number of classes when the target is class labels.
     pub fn n_classes(&self) -> Option<usize> {
-        match &self.target {
-            Some(Target::Classes { names, .. }) => Some(names.len()),
-            _ => None,
-        }
+        self.target.as_ref().and_then(|t| self.n_classes_of(t))
     }
 
     /// The class labels and names, or an error naming `model` when the target is not classes.
@@ -243,6 +272,16 @@ impl Dataset {
         match &self.target {
             Some(Target::Classes { labels, names }) => Ok((labels.view(), names)),
             other => Err(self.wrong_target(model, "class labels", other)),
+        }
+    }
+
+    /// Class labels with unlabelled rows as `None` (a fully labelled class target counts too),
+    /// or an error naming `model`.
+    pub fn partial_class_target(&self, model: &str) -> Result<(Array1<Option<usize>>, &[String])> {
+        match &self.target {
+            Some(Target::PartialClasses { labels, names }) => Ok((labels.clone(), names)),
+            Some(Target::Classes { labels, names }) => Ok((labels.mapv(Some), names)),
+            other => Err(self.wrong_target(model, "class labels (some may be unlabelled)", other)),
         }
     }
 

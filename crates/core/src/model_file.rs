@@ -49,6 +49,10 @@ pub struct Header {
     pub body_len: usize,
     /// FNV-1a 64-bit hash of the body, in hex.
     pub body_fnv1a64: String,
+    /// Free-form context kept with the model, such as the CLI's record of the training columns
+    /// and their encodings, so that new data is read the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// FNV-1a, 64 bits: enough to catch corruption (not an authenticity check).
@@ -76,10 +80,21 @@ pub fn to_bytes<T: Serialize + ?Sized>(kind: &str, model: &T) -> Result<Vec<u8>>
         kind: kind.into(),
         body_len: body.len(),
         body_fnv1a64: format!("{:016x}", fnv1a64(&body)),
+        metadata: None,
     };
     let mut out = serde_json::to_vec(&header).expect("header serializes");
     out.push(b'\n');
     out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Attach `metadata` to the header of model-file `bytes` (replacing any that was there).
+pub fn with_metadata(bytes: &[u8], metadata: serde_json::Value, source: &str) -> Result<Vec<u8>> {
+    let (mut header, body) = read_header(bytes, source)?;
+    header.metadata = Some(metadata);
+    let mut out = serde_json::to_vec(&header).expect("header serializes");
+    out.push(b'\n');
+    out.extend_from_slice(body);
     Ok(out)
 }
 
@@ -237,6 +252,15 @@ mod tests {
             }
             let _ = from_bytes::<Vec<f64>>(&bytes, "demo", "m");
         }
+    }
+
+    #[test]
+    fn metadata_travels_in_the_header() {
+        let bytes = with_metadata(&sample(), serde_json::json!({"columns": ["a"]}), "m").unwrap();
+        let (header, _) = read_header(&bytes, "m").unwrap();
+        assert_eq!(header.metadata.unwrap()["columns"][0], "a");
+        let v: Vec<f64> = from_bytes(&bytes, "demo", "m").unwrap();
+        assert_eq!(v.len(), 3);
     }
 
     #[test]

@@ -119,6 +119,13 @@ pub struct CsvOptions {
     pub missing: MissingPolicy,
     /// An integer target with at most this many distinct values is read as classes under `Auto`.
     pub max_auto_classes: usize,
+    /// Encodings learned on training data: columns of these names are encoded with exactly these
+    /// categories (an unseen category is an error naming its line), so new data gets the codes
+    /// the model was trained on.
+    pub known_encodings: Vec<ColumnEncoding>,
+    /// Semi-supervised reading: an empty (missing) target cell marks an unlabelled row, and the
+    /// target becomes [`Target::PartialClasses`].
+    pub unlabelled_target: bool,
 }
 
 impl Default for CsvOptions {
@@ -130,6 +137,8 @@ impl Default for CsvOptions {
             categorical: CategoricalEncoding::Ordinal,
             missing: MissingPolicy::Refuse,
             max_auto_classes: 20,
+            known_encodings: Vec::new(),
+            unlabelled_target: false,
         }
     }
 }
@@ -319,8 +328,9 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
                 });
             }
         }
+        let known = opts.known_encodings.iter().find(|e| e.column == names[j]);
         let numeric = (0..n).all(|i| is_missing(cell(i, j)) || parse_number(cell(i, j)).is_some());
-        if numeric {
+        if numeric && known.is_none() {
             columns.push(
                 (0..n)
                     .map(|i| parse_number(cell(i, j)).unwrap_or(f64::NAN))
@@ -329,13 +339,35 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
             out_names.push(names[j].clone());
             continue;
         }
-        let cats = sorted_categories((0..n).map(|i| cell(i, j)).filter(|c| !is_missing(c)));
+        let (cats, one_hot) = match known {
+            Some(enc) => {
+                let unseen = (0..n).find(|&i| {
+                    !is_missing(cell(i, j)) && !enc.categories.iter().any(|c| c == cell(i, j))
+                });
+                if let Some(i) = unseen {
+                    return Err(Error::Parse {
+                        source_name: source.into(),
+                        line: body[i].0,
+                        reason: format!(
+                            "category `{}` of column `{}` was not seen in training; known: {}",
+                            cell(i, j),
+                            names[j],
+                            enc.categories.join(", ")
+                        ),
+                    });
+                }
+                (enc.categories.clone(), enc.one_hot)
+            }
+            None => (
+                sorted_categories((0..n).map(|i| cell(i, j)).filter(|c| !is_missing(c))),
+                opts.categorical == CategoricalEncoding::OneHot,
+            ),
+        };
         let code: HashMap<&str, usize> = cats
             .iter()
             .enumerate()
             .map(|(k, c)| (c.as_str(), k))
             .collect();
-        let one_hot = opts.categorical == CategoricalEncoding::OneHot;
         if one_hot {
             for (k, cat) in cats.iter().enumerate() {
                 columns.push(
@@ -366,6 +398,24 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
     let x = Array2::from_shape_fn((n, d), |(i, j)| columns[j][i]);
     let mut dataset = Dataset::new(x).with_feature_names(out_names)?;
 
+    if let (Some(t), true) = (target_idx, opts.unlabelled_target) {
+        let cats = sorted_categories((0..n).map(|i| cell(i, t)).filter(|c| !is_missing(c)));
+        let labels: Array1<Option<usize>> = (0..n)
+            .map(|i| {
+                cats.iter()
+                    .position(|c| c == cell(i, t))
+                    .filter(|_| !is_missing(cell(i, t)))
+            })
+            .collect();
+        let target = Target::PartialClasses {
+            labels,
+            names: cats,
+        };
+        return Ok(Table {
+            dataset: dataset.with_target(target)?,
+            encodings,
+        });
+    }
     if let Some(t) = target_idx {
         if let Some(i) = (0..n).find(|&i| is_missing(cell(i, t))) {
             return Err(Error::Parse {
@@ -405,8 +455,8 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
             let mut names_out = Vec::new();
             for c in &cats {
                 let k = key(c);
-                if !code.contains_key(&k) {
-                    code.insert(k, names_out.len());
+                if let std::collections::hash_map::Entry::Vacant(slot) = code.entry(k) {
+                    slot.insert(names_out.len());
                     names_out.push(c.clone());
                 }
             }
@@ -418,6 +468,12 @@ pub fn read_csv_str(text: &str, source: &str, opts: &CsvOptions) -> Result<Table
         dataset = dataset.with_target(target)?;
     }
     Ok(Table { dataset, encodings })
+}
+
+/// The header row's names when the text has one, by the same detection as [`read_csv_str`].
+pub fn header_names(text: &str, source: &str) -> Option<Vec<String>> {
+    let rows = split_records(text, source).ok()?;
+    detect_header(&rows).then(|| rows[0].1.clone())
 }
 
 /// Read a table from a file.
@@ -489,6 +545,47 @@ mod tests {
         let t = read_csv_str("c,v\nb,1\na,2\nb,3\n", "t.csv", &opts).unwrap();
         assert_eq!(t.dataset.feature_names(), ["c=a", "c=b", "v"]);
         assert_eq!(t.dataset.features().row(1).to_vec(), vec![1.0, 0.0, 2.0]);
+    }
+
+    #[test]
+    fn known_encodings_are_reused_and_unseen_categories_refused() {
+        let train = read("city,v,c\nparis,1,0\nlyon,2,1\n").unwrap();
+        assert_eq!(
+            train.encodings[0].categories,
+            ["lyon", "paris"],
+            "{:?}",
+            train.encodings
+        );
+        let opts = CsvOptions {
+            known_encodings: train.encodings.clone(),
+            ..Default::default()
+        };
+        // Only `paris` appears now, yet it keeps its training code 1.
+        let t = read_csv_str("city,v,c\nparis,5,0\n", "new.csv", &opts).unwrap();
+        assert_eq!(t.dataset.features().row(0).to_vec(), vec![1.0, 5.0]);
+        let err = read_csv_str("city,v,c\nnice,5,0\n", "new.csv", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("new.csv:2:") && err.contains("`nice`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_target_cells_are_unlabelled_rows_when_asked() {
+        let opts = CsvOptions {
+            unlabelled_target: true,
+            ..Default::default()
+        };
+        let t = read_csv_str("v,c\n1,b\n2,\n3,a\n", "t.csv", &opts).unwrap();
+        match t.dataset.target() {
+            Some(Target::PartialClasses { labels, names }) => {
+                assert_eq!(names, &["a", "b"]);
+                assert_eq!(labels.to_vec(), vec![Some(1), None, Some(0)]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Getting data in and ready: the embedded datasets ([`datasets`]), reading delimited text
 //! ([`csv`]), and [`load`], which accepts `builtin:NAME` or a file path wherever a command takes
-//! data.
+//! data; random [`sampling`] of rows; [`model_selection`] (splits, cross-validation, grid and
+//! random search) and [`pipeline`]s of transformers and a final model.
 //!
 //! ```
 //! let t = breadth_data::load("builtin:wine", &Default::default()).unwrap();
@@ -12,7 +13,14 @@
 
 pub mod csv;
 pub mod datasets;
+pub mod generators;
+pub mod impute;
+pub mod model_selection;
 pub mod npy;
+pub mod pipeline;
+pub mod preprocessing;
+pub mod registry;
+pub mod sampling;
 
 use breadth_core::Result;
 

@@ -1,0 +1,12 @@
+//! One module per subcommand: its clap arguments (`Args`) and `run`.
+
+pub mod compare;
+pub mod cv;
+pub mod datasets;
+pub mod fit;
+pub mod generate;
+pub mod hmm;
+pub mod models;
+pub mod predict;
+pub mod search;
+pub mod tokenize;
