@@ -18,6 +18,7 @@ pub mod decomposition;
 pub mod discriminant;
 pub mod dummy;
 pub mod ensemble;
+pub mod estimation;
 pub mod gbdt;
 pub mod hmm;
 pub mod inspection;

@@ -41,6 +41,8 @@ enum Command {
     Tokenize(commands::tokenize::Args),
     /// Write a seeded synthetic dataset (classification, regression, blobs, moons, circles) as CSV.
     Generate(commands::generate::Args),
+    /// Train hidden Markov models on text sequences and decode them (Viterbi).
+    Hmm(commands::hmm::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Search(a) => commands::search::run(&a),
         Command::Tokenize(a) => commands::tokenize::run(&a),
         Command::Generate(a) => commands::generate::run(&a),
+        Command::Hmm(a) => commands::hmm::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

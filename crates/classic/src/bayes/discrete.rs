@@ -30,7 +30,7 @@ use breadth_core::estimator::Fitted;
 use breadth_core::registry::{parse_param, Configurable, ParamSpec};
 use breadth_core::validate::{check_fit_input, check_predict_input, positive};
 use breadth_core::{Classifier, Dataset, Fit, Result};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 
 use super::{argmax_rows, bad_value, class_data, class_sums, log_normalize, ClassPrior};
@@ -226,18 +226,20 @@ impl DiscreteNb {
     }
 
     /// Check and (Bernoulli) binarize input rows.
-    fn prepare(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    fn prepare<'a>(&self, x: ArrayView2<'a, f64>) -> Result<CowArray<'a, f64, Ix2>> {
         check_predict_input(self, x)?;
         match self.kind {
-            Kind::Bernoulli { binarize: Some(b) } => Ok(x.mapv(|v| f64::from(u8::from(v > b)))),
-            Kind::Bernoulli { binarize: None } => Ok(x.to_owned()),
+            Kind::Bernoulli { binarize: Some(b) } => {
+                Ok(x.mapv(|v| f64::from(u8::from(v > b))).into())
+            }
+            Kind::Bernoulli { binarize: None } => Ok(x.into()),
             _ => {
                 for ((i, j), &v) in x.indexed_iter() {
                     if v < 0.0 {
                         return Err(bad_value(self.model_name(), i, j, v, "non-negative counts"));
                     }
                 }
-                Ok(x.to_owned())
+                Ok(x.into())
             }
         }
     }

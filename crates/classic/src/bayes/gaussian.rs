@@ -4,6 +4,7 @@
 //! class $c$, plus $\epsilon = \texttt{var\_smoothing} \cdot \max_j \operatorname{Var}(x_j)$ added
 //! to every variance for stability (the variance over all rows, unweighted, as scikit-learn).
 //!
+//! Each batch is summarized in two parallel sweeps (means, then squared deviations), and
 //! `partial_fit` merges batch moments with Chan, Golub and LeVeque's pairwise update
 //! (*Algorithms for computing the sample variance*, 1983). Unlike scikit-learn, whose
 //! `partial_fit` takes $\epsilon$ from the latest batch, $\epsilon$ here comes from the running
@@ -26,6 +27,7 @@ use breadth_core::registry::{parse_param, Configurable, ParamSpec};
 use breadth_core::validate::{check_fit_input, check_predict_input, non_negative};
 use breadth_core::{Classifier, Dataset, Fit, Result};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{argmax_rows, class_data, log_normalize, ClassPrior};
@@ -103,24 +105,114 @@ impl Moments {
         }
     }
 
-    /// Merge in rows `x` with weights `w` (Chan et al.'s pairwise update).
-    fn merge(&mut self, x: ArrayView2<'_, f64>, w: ArrayView1<'_, f64>) {
-        let n_new = w.sum();
-        if n_new <= 0.0 {
+    /// Combine with the moments of other rows (Chan et al.'s pairwise update).
+    fn combine(&mut self, other: &Moments) {
+        if other.count <= 0.0 {
             return;
         }
-        let mean_new = w.dot(&x) / n_new;
-        let centered = &x - &mean_new;
-        let var_new = w.dot(&(&centered * &centered)) / n_new;
-        let n_total = self.count + n_new;
-        let delta = &self.mean - &mean_new;
+        let n_total = self.count + other.count;
+        let delta = &self.mean - &other.mean;
         let ssd = &self.var * self.count
-            + &var_new * n_new
-            + &(&delta * &delta) * (self.count * n_new / n_total);
-        self.mean = (&self.mean * self.count + &mean_new * n_new) / n_total;
+            + &other.var * other.count
+            + &(&delta * &delta) * (self.count * other.count / n_total);
+        self.mean = (&self.mean * self.count + &other.mean * other.count) / n_total;
         self.var = ssd / n_total;
         self.count = n_total;
     }
+}
+
+/// Rows per parallel task of [`batch_moments`]; fixed, so sums do not depend on the threads.
+const CHUNK: usize = 8192;
+
+/// Sum `f(chunk_start, rows)` over fixed chunks of the rows, in parallel, reduced in order.
+fn chunked_sum(
+    x: &[f64],
+    d: usize,
+    len: usize,
+    f: impl Fn(usize, &[f64], &mut [f64]) + Sync,
+) -> Vec<f64> {
+    let parts: Vec<Vec<f64>> = x
+        .par_chunks(CHUNK * d)
+        .enumerate()
+        .map(|(c, rows)| {
+            let mut acc = vec![0.0; len];
+            f(c * CHUNK, rows, &mut acc);
+            acc
+        })
+        .collect();
+    parts.into_iter().fold(vec![0.0; len], |mut a, p| {
+        a.iter_mut().zip(p).for_each(|(a, p)| *a += p);
+        a
+    })
+}
+
+/// Two-pass moments of one batch: per class (weighted) and over all rows (unweighted), in
+/// two sweeps over the rows without copying them.
+fn batch_moments(
+    x: ArrayView2<'_, f64>,
+    labels: ArrayView1<'_, usize>,
+    w: ArrayView1<'_, f64>,
+    k: usize,
+) -> (Vec<Moments>, Moments) {
+    let (n, d) = x.dim();
+    let x = x.as_standard_layout();
+    let flat = x.as_slice().expect("standard layout");
+    // Layout of the accumulators: k*d class sums, k class weights, d overall sums.
+    let sums = chunked_sum(flat, d, k * d + k + d, |start, rows, acc| {
+        for (r, row) in rows.chunks_exact(d).enumerate() {
+            let (c, wi) = (labels[start + r], w[start + r]);
+            for (j, &v) in row.iter().enumerate() {
+                acc[c * d + j] += wi * v;
+                acc[k * d + k + j] += v;
+            }
+            acc[k * d + c] += wi;
+        }
+    });
+    let counts = &sums[k * d..k * d + k];
+    let mean_of = |c: usize| -> Array1<f64> {
+        (0..d)
+            .map(|j| {
+                if counts[c] > 0.0 {
+                    sums[c * d + j] / counts[c]
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    let means: Vec<Array1<f64>> = (0..k).map(mean_of).collect();
+    let all_mean: Array1<f64> = (0..d).map(|j| sums[k * d + k + j] / n as f64).collect();
+    let ssd = chunked_sum(flat, d, k * d + d, |start, rows, acc| {
+        for (r, row) in rows.chunks_exact(d).enumerate() {
+            let (c, wi) = (labels[start + r], w[start + r]);
+            let mu = &means[c];
+            for (j, &v) in row.iter().enumerate() {
+                acc[c * d + j] += wi * (v - mu[j]) * (v - mu[j]);
+                acc[k * d + j] += (v - all_mean[j]) * (v - all_mean[j]);
+            }
+        }
+    });
+    let per_class = (0..k)
+        .map(|c| Moments {
+            count: counts[c],
+            var: (0..d)
+                .map(|j| {
+                    if counts[c] > 0.0 {
+                        ssd[c * d + j] / counts[c]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+            mean: means[c].clone(),
+        })
+        .collect();
+    let all = Moments {
+        count: n as f64,
+        mean: all_mean,
+        var: (0..d).map(|j| ssd[k * d + j] / n as f64).collect(),
+    };
+    (per_class, all)
 }
 
 /// A fitted Gaussian naive Bayes classifier.
@@ -160,16 +252,10 @@ impl GaussianNb {
         check_fit_input(data)?;
         check_predict_input(self, data.features())?;
         let (labels, _, w) = class_data(data, "gaussian-nb", Some(&self.classes))?;
-        let x = data.features();
-        self.all.merge(x, Array1::ones(x.nrows()).view());
-        for (c, moments) in self.per_class.iter_mut().enumerate() {
-            let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
-            if !rows.is_empty() {
-                moments.merge(
-                    x.select(Axis(0), &rows).view(),
-                    w.select(Axis(0), &rows).view(),
-                );
-            }
+        let (per_class, all) = batch_moments(data.features(), labels, w.view(), self.classes.len());
+        self.all.combine(&all);
+        for (running, batch) in self.per_class.iter_mut().zip(&per_class) {
+            running.combine(batch);
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ pub mod cv;
 pub mod datasets;
 pub mod fit;
 pub mod generate;
+pub mod hmm;
 pub mod models;
 pub mod predict;
 pub mod search;
