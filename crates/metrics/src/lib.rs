@@ -15,6 +15,8 @@ pub mod classification;
 pub mod clustering;
 pub mod curves;
 pub mod distance;
+pub mod preference;
+pub mod ranking;
 pub mod regression;
 pub mod scorer;
 pub mod stats;
