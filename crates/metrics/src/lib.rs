@@ -15,6 +15,7 @@ pub mod classification;
 pub mod clustering;
 pub mod curves;
 pub mod distance;
+pub mod plot;
 pub mod preference;
 pub mod ranking;
 pub mod regression;
