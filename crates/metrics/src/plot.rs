@@ -3,7 +3,7 @@
 //! (reliability) curves against the diagonal of perfect calibration, and a confusion-matrix heat
 //! map with the count (or rate) printed in every cell.
 //!
-//! Each curve plot draws the polyline of its points over $[0,1]^2$ with labelled axes; the ROC
+//! Each curve plot draws the polyline of its points over the unit square with labelled axes; the ROC
 //! plot adds the chance diagonal $\mathrm{TPR} = \mathrm{FPR}$, the PR plot the step curve
 //! $(R_j, P_j)$. Text is rendered with the embedded DejaVu Sans font
 //! (`assets/DejaVuSans.ttf`, Bitstream Vera license beside it), so plots look the same on a
