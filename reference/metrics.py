@@ -427,6 +427,81 @@ def stats_tests():
     write("stats", out, {"statsmodels": statsmodels.__version__})
 
 
+def ranking():
+    """nDCG from sklearn.metrics.ndcg_score (ties averaged); MAP from average_precision_score
+    on tie-free scores; the @k metrics by their textbook formulas (stable order on ties)."""
+    rng = np.random.default_rng(6)
+    cases = []
+    rel = rng.integers(0, 4, (6, 8)).astype(float) * (rng.random((6, 8)) < 0.5)
+    rel[2] = 0.0  # a query with no relevant item
+    rel[3, 0] = 3.0
+    score = rng.random((6, 8))
+    cases.append(("random", rel, score))
+    score_t = np.round(score, 1)  # ties
+    cases.append(("ties", rel, score_t))
+    out = []
+    for name, rel, score in cases:
+        c = {"name": name, "rel": rel, "score": score}
+        order = np.argsort(-score, axis=1, kind="stable")
+        ranked = np.take_along_axis(rel, order, axis=1) > 0
+        has = ranked.sum(1) > 0
+        for k in (1, 3, 5):
+            top = ranked[:, :k].sum(1)
+            c[f"precision@{k}"] = np.mean(top / k)
+            c[f"recall@{k}"] = np.mean(top[has] / ranked.sum(1)[has])
+            c[f"hit@{k}"] = np.mean(top[has] > 0)
+            c[f"ndcg@{k}"] = M.ndcg_score(rel, score, k=k)
+        c["ndcg"] = M.ndcg_score(rel, score)
+        first = np.argmax(ranked, axis=1) + 1
+        c["mrr"] = np.mean(1.0 / first[has])
+        aps = []
+        for q in np.where(has)[0]:
+            hits = np.cumsum(ranked[q])
+            pos = np.where(ranked[q])[0]
+            aps.append(np.mean(hits[pos] / (pos + 1)))
+            if name == "random":  # no ties: agrees with scikit-learn's step AP
+                assert abs(aps[-1] - M.average_precision_score(rel[q] > 0, score[q])) < 1e-12
+        c["map"] = np.mean(aps)
+        out.append(c)
+    write("ranking", {"cases": out})
+
+
+def preference():
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(7)
+    n = 5
+    true = np.array([0.0, 0.5, 1.0, -0.5, 0.2])
+    games = []
+    for _ in range(300):
+        a, b = rng.choice(n, 2, replace=False)
+        pa = 1 / (1 + np.exp(true[b] - true[a]))
+        u = rng.random()
+        score = 0.5 if abs(u - pa) < 0.05 else float(u < pa)
+        games.append((int(a), int(b), score))
+    # Elo, the plain loop
+    r = np.full(n, 1000.0)
+    for a, b, sc in games:
+        e = 1 / (1 + 10 ** ((r[b] - r[a]) / 400))
+        r[a] += 32 * (sc - e)
+        r[b] -= 32 * (sc - e)
+    # Bradley-Terry MLE: ties count as half a win each way
+    A = np.array([g[0] for g in games])
+    B = np.array([g[1] for g in games])
+    S = np.array([g[2] for g in games])
+
+    def nll(th):
+        th = np.concatenate([[0.0], th])
+        d = th[A] - th[B]
+        return -np.sum(S * -np.logaddexp(0, -d) + (1 - S) * -np.logaddexp(0, d))
+
+    res = minimize(nll, np.zeros(n - 1), method="BFGS", options={"gtol": 1e-12})
+    th = np.concatenate([[0.0], res.x])
+    th -= th.mean()
+    pts = [sc if a == 0 else 1 - sc for a, b, sc in games if 0 in (a, b)]
+    write("preference", {"n_players": n, "games": games, "elo": r, "bt_theta": th, "win_rate_0": np.mean(pts)})
+
+
 if __name__ == "__main__":
     classification()
     curves()
@@ -434,3 +509,5 @@ if __name__ == "__main__":
     clustering()
     distances()
     stats_tests()
+    ranking()
+    preference()

@@ -1,8 +1,25 @@
 //! # breadth-metrics
 //!
-//! Evaluation metrics. This first piece holds what cross-validation needs (accuracy, mean squared
-//! error, $R^2$) and [`scorer`], which turns a metric name into a score of predictions so that
-//! `breadth fit --metric NAME` and `compare` can report any metric registered there.
+//! The evaluation toolkit, each piece checked against scikit-learn, SciPy or statsmodels on
+//! committed fixtures (`reference/metrics.py`):
+//!
+//! - [`classification`]: confusion matrices, precision / recall / F-beta / specificity / FPR /
+//!   FNR with `binary | micro | macro | weighted | samples` averaging and `zero_division`, balanced
+//!   accuracy, MCC, Cohen's kappa, log loss, Brier score, hinge loss, the classification report;
+//! - [`curves`] and [`thresholds`]: ROC and precision-recall curves, ROC AUC (binary, one-vs-rest,
+//!   one-vs-one), average precision, calibration curves, and threshold selection;
+//! - [`regression`]: MSE, RMSE, MAE, median AE, MAPE, max error, $R^2$, adjusted $R^2$,
+//!   explained variance;
+//! - [`clustering`]: silhouette, Davies-Bouldin, Calinski-Harabasz, ARI, (adjusted, normalized)
+//!   mutual information, homogeneity, completeness, V-measure;
+//! - [`ranking`] and [`preference`]: precision/recall/hit rate@k, MRR, MAP, nDCG; Elo,
+//!   Bradley-Terry, win rates with bootstrap intervals;
+//! - [`distance`]: vector distances and pairwise distance matrices (Euclidean through one GEMM);
+//! - [`stats`]: t-tests, chi-squared, ANOVA, Kolmogorov-Smirnov, Mann-Whitney, McNemar,
+//!   bootstrap intervals, OLS inference;
+//! - [`plot`]: ROC, PR, calibration and confusion-matrix plots as PNG or SVG;
+//! - [`scorer`] (a metric by name, for `--metric NAME`) and [`summary`] (every applicable metric,
+//!   for `breadth score`).
 //!
 //! ```
 //! use breadth_metrics::regression::r2_score;
@@ -15,6 +32,9 @@ pub mod classification;
 pub mod clustering;
 pub mod curves;
 pub mod distance;
+pub mod plot;
+pub mod preference;
+pub mod ranking;
 pub mod regression;
 pub mod scorer;
 pub mod stats;

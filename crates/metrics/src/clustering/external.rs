@@ -8,17 +8,19 @@
 //! - Mutual information $I(U;V) = \sum_{ij} \frac{n_{ij}}{N}\log\frac{N n_{ij}}{a_i b_j}$ (nats),
 //!   entropies $H(U) = -\sum_i \frac{a_i}{N}\log\frac{a_i}{N}$.
 //! - Normalized MI $I / M(H(U), H(V))$ and adjusted MI
-//!   $\frac{I - E[I]}{M(H(U),H(V)) - E[I]}$ with $M$ the min, geometric, arithmetic (default) or
-//!   max mean, and $E[I]$ the expectation under the hypergeometric model of random labelings
+//!   $\frac{I - \mathbb{E} I}{M(H(U),H(V)) - \mathbb{E} I}$ with $M$ the min, geometric, arithmetic (default) or
+//!   max mean, and $\mathbb{E} I$ the expectation under the hypergeometric model of random labelings
 //!   (Vinh, Epps & Bailey 2010).
 //! - Homogeneity $h = I/H(U)$, completeness $c = I/H(V)$ (1 when the entropy is 0), and
 //!   $V_\beta = \frac{(1+\beta) h c}{\beta h + c}$ (Rosenberg & Hirschberg 2007).
 //!
 //! Degenerate cases follow scikit-learn: one class and one cluster give NMI = AMI = 1; a single
-//! row or column of the table gives $I = 0$. When $E[I]$ equals the normalizer (for example one
-//! labeling all singletons with `Min` averaging) AMI is $0/0$; like scikit-learn the denominator
-//! is then clamped to $\pm\epsilon$ and rounding decides the result, which is meaningless there. $O(N + |U||V|)$ except $E[I]$, which is
-//! $O(|U||V| \min(a_i, b_j))$.
+//! row or column of the table gives $I = 0$. When $\mathbb{E} I$ equals the normalizer (for
+//! example one labeling all singletons with `Min` averaging) AMI is $0/0$; like scikit-learn the
+//! denominator is then clamped to $\pm\epsilon$ and rounding decides the result, which is
+//! meaningless there.
+//!
+//! Cost: $O(N + |U||V|)$, except $\mathbb{E} I$ at $O(|U||V| \min(a_i, b_j))$.
 //!
 //! ```
 //! use breadth_metrics::clustering::{homogeneity_completeness_v_measure, normalized_mutual_info, AverageMethod};

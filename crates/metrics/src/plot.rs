@@ -1,0 +1,391 @@
+//! Plots of evaluation results as PNG or SVG (chosen by the file extension): ROC curves with
+//! their AUC in the legend, precision-recall curves with their average precision, calibration
+//! (reliability) curves against the diagonal of perfect calibration, and a confusion-matrix heat
+//! map with the count (or rate) printed in every cell.
+//!
+//! Each curve plot draws the polyline of its points over the unit square with labelled axes; the ROC
+//! plot adds the chance diagonal $\mathrm{TPR} = \mathrm{FPR}$, the PR plot the step curve
+//! $(R_j, P_j)$. Text is rendered with the embedded DejaVu Sans font
+//! (`assets/DejaVuSans.ttf`, Bitstream Vera license beside it), so plots look the same on a
+//! machine without system fonts. $O(\#\text{points})$ drawing.
+//! Reference: Fawcett (2006); Niculescu-Mizil & Caruana (2005) for reliability diagrams.
+//!
+//! ```no_run
+//! use breadth_metrics::{curves::roc_curve, plot::plot_roc};
+//! use ndarray::array;
+//! let roc = roc_curve(array![0, 0, 1, 1].view(), array![0.1, 0.4, 0.35, 0.8].view(), true).unwrap();
+//! plot_roc(&[("model", &roc)], std::path::Path::new("roc.png")).unwrap();
+//! ```
+
+use std::path::Path;
+use std::sync::Once;
+
+use breadth_core::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::classification::{ConfusionMatrix, Normalize};
+use crate::curves::{auc, CalibrationCurve, PrCurve, RocCurve};
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        // The embedded bytes are a valid TrueType font; a failure here is a build defect.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::numerical(format!("plot {}", path.display()), e.to_string())
+}
+
+const SIZE: (u32, u32) = (800, 700);
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+/// Render `draw` to `path` as PNG or SVG according to its extension.
+fn render(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> std::result::Result<(), String>,
+    draw_svg: impl Fn(DrawingArea<SVGBackend<'_>, Shift>) -> std::result::Result<(), String>,
+) -> Result<()> {
+    register_font();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("png") => {
+            let root = BitMapBackend::new(path, size).into_drawing_area();
+            draw(root).map_err(|e| plot_err(path, e))
+        }
+        Some("svg") => {
+            let root = SVGBackend::new(path, size).into_drawing_area();
+            draw_svg(root).map_err(|e| plot_err(path, e))
+        }
+        _ => Err(Error::param(
+            "plot",
+            format!("{}: the file name must end in .png or .svg", path.display()),
+        )),
+    }
+}
+
+/// One curve of an x-y plot: legend label and points.
+struct Series {
+    label: String,
+    points: Vec<(f64, f64)>,
+}
+
+fn draw_curves<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    diagonal: Option<&str>,
+) -> std::result::Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 28))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(65)
+        .build_cartesian_2d(0.0..1.0f64, 0.0..1.0f64)
+        .map_err(|x| e(&x))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style(("sans-serif", 22))
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(|x| e(&x))?;
+    if let Some(name) = diagonal {
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, 0.0), (1.0, 1.0)],
+                ShapeStyle::from(&RGBColor(150, 150, 150)).stroke_width(1),
+            ))
+            .map_err(|x| e(&x))?
+            .label(name)
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], RGBColor(150, 150, 150)));
+    }
+    for (i, s) in series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                s.points.iter().copied(),
+                color.stroke_width(3),
+            ))
+            .map_err(|x| e(&x))?
+            .label(s.label.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 20))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))
+}
+
+fn curves_to(
+    path: &Path,
+    title: &str,
+    x: &str,
+    y: &str,
+    series: Vec<Series>,
+    diagonal: Option<&str>,
+) -> Result<()> {
+    render(
+        path,
+        SIZE,
+        |root| draw_curves(root, title, x, y, &series, diagonal),
+        |root| draw_curves(root, title, x, y, &series, diagonal),
+    )
+}
+
+/// ROC curves, one per `(label, curve)`, with "label (AUC = ...)" in the legend.
+pub fn plot_roc(curves: &[(&str, &RocCurve)], path: &Path) -> Result<()> {
+    let series = curves
+        .iter()
+        .map(|(label, c)| {
+            Ok(Series {
+                label: format!("{label} (AUC = {:.3})", auc(c.fpr.view(), c.tpr.view())?),
+                points: c.fpr.iter().copied().zip(c.tpr.iter().copied()).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    curves_to(
+        path,
+        "ROC curve",
+        "False positive rate",
+        "True positive rate",
+        series,
+        Some("chance"),
+    )
+}
+
+/// Precision-recall curves with "label (AP = ...)" in the legend.
+pub fn plot_precision_recall(curves: &[(&str, &PrCurve)], path: &Path) -> Result<()> {
+    let series = curves
+        .iter()
+        .map(|(label, c)| {
+            let n = c.recall.len();
+            let ap = -(0..n - 1)
+                .map(|i| (c.recall[i + 1] - c.recall[i]) * c.precision[i])
+                .sum::<f64>();
+            // A step curve: precision holds until recall reaches the next point.
+            let mut pts = Vec::with_capacity(2 * n);
+            for i in (0..n).rev() {
+                if let Some(&(_, prev_p)) = pts.last() {
+                    pts.push((c.recall[i], prev_p));
+                }
+                pts.push((c.recall[i], c.precision[i]));
+            }
+            Series {
+                label: format!("{label} (AP = {ap:.3})"),
+                points: pts,
+            }
+        })
+        .collect();
+    curves_to(
+        path,
+        "Precision-recall curve",
+        "Recall",
+        "Precision",
+        series,
+        None,
+    )
+}
+
+/// Calibration curves (fraction of positives against mean predicted probability).
+pub fn plot_calibration(curves: &[(&str, &CalibrationCurve)], path: &Path) -> Result<()> {
+    let series = curves
+        .iter()
+        .map(|(label, c)| Series {
+            label: (*label).to_string(),
+            points: c
+                .prob_pred
+                .iter()
+                .copied()
+                .zip(c.prob_true.iter().copied())
+                .collect(),
+        })
+        .collect();
+    curves_to(
+        path,
+        "Calibration curve",
+        "Mean predicted probability",
+        "Fraction of positives",
+        series,
+        Some("perfectly calibrated"),
+    )
+}
+
+fn draw_confusion<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    cm: &ConfusionMatrix,
+    names: &[String],
+    normalize: Option<Normalize>,
+) -> std::result::Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let k = cm.labels.len();
+    let values = normalize.map_or_else(|| cm.counts.clone(), |n| cm.normalized(n));
+    let max = values
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let title = match normalize {
+        None => "Confusion matrix (counts)",
+        Some(Normalize::True) => "Confusion matrix (normalized by true class)",
+        Some(Normalize::Pred) => "Confusion matrix (normalized by prediction)",
+        Some(Normalize::All) => "Confusion matrix (fraction of all)",
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 26))
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(110)
+        // A segmented range a..b has b - a + 1 segments: 0..k-1 gives one per class.
+        .build_cartesian_2d((0..k - 1).into_segmented(), (0..k - 1).into_segmented())
+        .map_err(|x| e(&x))?;
+    // Segment centres carry the class names; row 0 is drawn at the top, as in a printed matrix.
+    let name_at = |v: &SegmentValue<usize>, flip: bool| match v {
+        SegmentValue::CenterOf(i) if *i < k => {
+            let l = if flip { k - 1 - i } else { *i };
+            names.get(l).cloned().unwrap_or_else(|| l.to_string())
+        }
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("Predicted label")
+        .y_desc("True label")
+        .axis_desc_style(("sans-serif", 22))
+        .label_style(("sans-serif", 18))
+        .x_labels(k + 1)
+        .y_labels(k + 1)
+        .x_label_formatter(&|v| name_at(v, false))
+        .y_label_formatter(&|v| name_at(v, true))
+        .draw()
+        .map_err(|x| e(&x))?;
+    let cells = || (0..k).flat_map(|a| (0..k).map(move |b| (a, b)));
+    chart
+        .draw_series(cells().map(|(a, b)| {
+            let t = values[[a, b]] / max;
+            let shade = (255.0 * (1.0 - 0.85 * t)) as u8;
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(b), SegmentValue::Exact(k - 1 - a)),
+                    (SegmentValue::Exact(b + 1), SegmentValue::Exact(k - a)),
+                ],
+                RGBColor(shade, shade, 255).filled(),
+            )
+        }))
+        .map_err(|x| e(&x))?;
+    chart
+        .draw_series(cells().map(|(a, b)| {
+            let v = values[[a, b]];
+            let text = if normalize.is_some() {
+                format!("{v:.2}")
+            } else {
+                format!("{v}")
+            };
+            let color: &'static RGBColor = if v / max > 0.6 { &WHITE } else { &BLACK };
+            let style = TextStyle::from(("sans-serif", 26).into_font())
+                .color(color)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            Text::new(
+                text,
+                (SegmentValue::CenterOf(b), SegmentValue::CenterOf(k - 1 - a)),
+                style,
+            )
+        }))
+        .map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))
+}
+
+/// Confusion-matrix heat map; `names[l]` labels class `l` (numbers when absent).
+pub fn plot_confusion_matrix(
+    cm: &ConfusionMatrix,
+    names: &[String],
+    normalize: Option<Normalize>,
+    path: &Path,
+) -> Result<()> {
+    let names: Vec<String> = cm
+        .labels
+        .iter()
+        .map(|&l| names.get(l).cloned().unwrap_or_else(|| l.to_string()))
+        .collect();
+    render(
+        path,
+        SIZE,
+        |root| draw_confusion(root, cm, &names, normalize),
+        |root| draw_confusion(root, cm, &names, normalize),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classification::confusion_matrix;
+    use crate::curves::{calibration_curve, precision_recall_curve, roc_curve, BinStrategy};
+    use ndarray::array;
+
+    #[test]
+    fn plots_are_written_as_png_and_svg() {
+        let dir = std::env::temp_dir().join(format!("breadth-plot-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (y, s) = (
+            array![0, 0, 1, 1, 0, 1, 1, 0],
+            array![0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.6, 0.7],
+        );
+        let roc = roc_curve(y.view(), s.view(), true).unwrap();
+        let pr = precision_recall_curve(y.view(), s.view()).unwrap();
+        let cal = calibration_curve(y.view(), s.view(), 4, BinStrategy::Uniform).unwrap();
+        let cm = confusion_matrix(
+            y.view(),
+            s.mapv(|v| usize::from(v >= 0.5)).view(),
+            None,
+            None,
+        )
+        .unwrap();
+        for ext in ["png", "svg"] {
+            let p = |n: &str| dir.join(format!("{n}.{ext}"));
+            plot_roc(&[("model", &roc)], &p("roc")).unwrap();
+            plot_precision_recall(&[("model", &pr)], &p("pr")).unwrap();
+            plot_calibration(&[("model", &cal)], &p("cal")).unwrap();
+            plot_confusion_matrix(&cm, &["no".into(), "yes".into()], None, &p("cm")).unwrap();
+            for n in ["roc", "pr", "cal", "cm"] {
+                assert!(std::fs::metadata(p(n)).unwrap().len() > 1000, "{n}.{ext}");
+            }
+        }
+        let svg = std::fs::read_to_string(dir.join("roc.svg")).unwrap();
+        assert!(
+            svg.contains("AUC = 0.81"),
+            "the legend carries the AUC (13 of 16 pairs ordered)"
+        );
+        assert!(plot_roc(&[("m", &roc)], &dir.join("roc.gif")).is_err());
+        if std::env::var_os("BREADTH_KEEP_PLOTS").is_none() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
