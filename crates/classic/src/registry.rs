@@ -9,9 +9,11 @@ use crate::discriminant::lda::LdaParams;
 use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
+use crate::linear::huber::HuberParams;
 use crate::linear::logistic::LogisticRegressionParams;
 use crate::linear::ols::LinearRegressionParams;
 use crate::linear::ridge::{RidgeCvParams, RidgeParams};
+use crate::linear::sgd::{PerceptronParams, SgdClassifierParams, SgdRegressorParams};
 use crate::svm::linear_svc::LinearSvcParams;
 use crate::svm::svc::{SvcParams, SvrParams};
 
@@ -61,5 +63,18 @@ pub fn models() -> Vec<ModelSpec> {
             "Linear discriminant analysis (SVD or eigen solver, shrinkage)",
         ),
         ModelSpec::classifier::<QdaParams>("qda", "Quadratic discriminant analysis"),
+        ModelSpec::classifier::<SgdClassifierParams>(
+            "sgd-classifier",
+            "Linear classifier by SGD (hinge, log, squared hinge, modified Huber; L1/L2/elastic net)",
+        ),
+        ModelSpec::classifier::<PerceptronParams>("perceptron", "Rosenblatt's perceptron (SGD)"),
+        ModelSpec::regressor::<SgdRegressorParams>(
+            "sgd-regressor",
+            "Linear regression by SGD (squared, Huber, epsilon-insensitive losses)",
+        ),
+        ModelSpec::regressor::<HuberParams>(
+            "huber",
+            "Huber regression with joint scale estimate (robust to outliers)",
+        ),
     ]
 }
