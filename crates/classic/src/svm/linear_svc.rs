@@ -411,16 +411,26 @@ impl Fit for LinearSvcParams {
                     self.c * class_w * s
                 })
                 .collect();
-            let (w, it) = dual_cd(
-                x.view(),
-                &y,
-                &c,
-                bias,
-                self.loss,
-                self.tol,
-                self.max_iter,
-                self.seed,
-            );
+            let use_dual = self
+                .dual
+                .unwrap_or(self.loss == SvmLoss::Hinge || data.n_samples() <= d);
+            if !use_dual && self.loss == SvmLoss::Hinge {
+                return Err(Error::param("dual", "the hinge loss needs the dual solver"));
+            }
+            let (w, it) = if use_dual {
+                dual_cd(
+                    x.view(),
+                    &y,
+                    &c,
+                    bias,
+                    self.loss,
+                    self.tol,
+                    self.max_iter,
+                    self.seed,
+                )
+            } else {
+                primal(x.view(), &y, &c, bias, self.tol, self.max_iter)?
+            };
             n_iter = n_iter.max(it);
             coef.row_mut(r).assign(&Array1::from(w[..d].to_vec()));
             if bias > 0.0 {
@@ -507,6 +517,14 @@ mod tests {
             1e-5,
             "squared hinge",
         );
+        let dual = p.clone().c(0.1).dual(true).fit(&bc).unwrap();
+        check(
+            &dual,
+            &f["linear_svc_sq_hinge"],
+            1e-5,
+            "squared hinge, dual",
+        );
+        assert!(p.clone().loss(SvmLoss::Hinge).dual(false).fit(&bc).is_err());
         check(
             &p.clone().c(0.1).loss(SvmLoss::Hinge).fit(&bc).unwrap(),
             &f["linear_svc_hinge"],
