@@ -32,9 +32,11 @@ use crate::ensemble::gradient_boosting::{
 };
 use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
+use crate::linear::huber::HuberParams;
 use crate::linear::logistic::LogisticRegressionParams;
 use crate::linear::ols::LinearRegressionParams;
 use crate::linear::ridge::{RidgeCvParams, RidgeParams};
+use crate::linear::sgd::{PerceptronParams, SgdClassifierParams, SgdRegressorParams};
 use crate::neighbors::{
     KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
     RadiusNeighborsRegressorParams,
@@ -230,6 +232,19 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<BaggingRegressorParams<DecisionTreeRegressorParams>>(
             "bagging-regressor",
             "Bagging of CART regression trees (bootstrap or subsample)",
+        ),
+        ModelSpec::classifier::<SgdClassifierParams>(
+            "sgd-classifier",
+            "Linear classifier by SGD (hinge, log, squared hinge, modified Huber; L1/L2/elastic net)",
+        ),
+        ModelSpec::classifier::<PerceptronParams>("perceptron", "Rosenblatt's perceptron (SGD)"),
+        ModelSpec::regressor::<SgdRegressorParams>(
+            "sgd-regressor",
+            "Linear regression by SGD (squared, Huber, epsilon-insensitive losses)",
+        ),
+        ModelSpec::regressor::<HuberParams>(
+            "huber",
+            "Huber regression with joint scale estimate (robust to outliers)",
         ),
     ]
 }

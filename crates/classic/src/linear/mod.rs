@@ -23,11 +23,11 @@
 //! ```
 
 pub mod coordinate_descent;
-// pub mod huber;
+pub mod huber;
 pub mod logistic;
 pub mod ols;
 pub mod ridge;
-// pub mod sgd;
+pub mod sgd;
 
 use breadth_core::linalg::{as_faer, as_faer_mut};
 use breadth_core::validate::check_finite;

@@ -235,6 +235,29 @@ pub fn minimize_stochastic(
     (w, traj)
 }
 
+/// Run every method from the same start with the same settings and return one trajectory per
+/// method, plus L-BFGS's, ready to plot as loss against iteration (one line per optimizer).
+pub fn compare_methods(
+    obj: &impl Objective,
+    w0: &[f64],
+    methods: &[Method],
+    settings: &Settings,
+) -> Vec<Trajectory> {
+    let mut out: Vec<Trajectory> = methods
+        .iter()
+        .map(|m| minimize(obj, w0.to_vec(), m, settings).1)
+        .collect();
+    let lbfgs = super::lbfgs::Lbfgs {
+        max_iter: settings.iterations,
+        gtol: 0.0,
+        ..Default::default()
+    };
+    if let Ok(r) = lbfgs.minimize(obj, w0.to_vec()) {
+        out.push(r.trajectory);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +348,27 @@ mod tests {
             assert!(dist(&w) < 1e-3, "{}: {w:?}", m.name());
             assert_eq!(traj.losses.len(), iterations + 1);
         }
+    }
+
+    #[test]
+    fn comparison_gives_one_trajectory_per_method() {
+        let obj = LeastSquares::new();
+        let s = Settings {
+            rate: 0.1,
+            iterations: 50,
+            ..Settings::default()
+        };
+        let t = compare_methods(
+            &obj,
+            &[0.0; 3],
+            &[Method::Sgd, Method::Nesterov { beta: 0.9 }],
+            &s,
+        );
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[2].method, "lbfgs");
+        // L-BFGS reaches the (zero) minimum of this consistent system far faster.
+        assert!(t[2].losses.last().unwrap() < &1e-12);
+        assert!(t[1].losses[50] < t[0].losses[50]);
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //! keeping $w = \sum_i \alpha_i y_i x_i$: with $G = y_i w^\top x_i - 1 + D_{ii}\alpha_i$,
 //! $\alpha_i \leftarrow \min(\max(\alpha_i - G/\bar Q_{ii}, 0), U)$, in a random order each pass,
 //! with shrinking of variables stuck at a bound. It stops when the projected-gradient spread
-//! falls below `tol`. Each pass costs $O(nd)$.
+//! falls below `tol`. Each pass costs $O(nd)$. For the squared hinge with $n > d$ (scikit-learn's
+//! `dual="auto"` choice) the differentiable primal is minimized instead by L-BFGS, each
+//! evaluation two matrix-vector products, until $\lVert\nabla f\rVert_\infty \le$
+//! `tol`$\cdot\lVert\nabla f(0)\rVert_\infty$; both reach the same unique optimum.
 //!
 //! Reference: C.-J. Hsieh, K.-W. Chang, C.-J. Lin, S. S. Keerthi, S. Sundararajan, *A dual
 //! coordinate descent method for large-scale linear SVM*, ICML 2008.
@@ -36,6 +39,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::linear::logistic::{scores_to_labels, ClassWeight};
 use crate::linear::{parse_bool, LinearCoef};
+use crate::optim::lbfgs::Lbfgs;
+use crate::optim::Objective;
 
 /// The loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +90,9 @@ pub struct LinearSvcParams {
     pub class_weight: ClassWeight,
     /// Seed of the visiting order.
     pub seed: u64,
+    /// Solve the dual (coordinate descent); `None` picks the primal for the squared hinge when
+    /// $n > d$, as scikit-learn's `dual="auto"`.
+    pub dual: Option<bool>,
 }
 
 impl Default for LinearSvcParams {
@@ -98,11 +106,17 @@ impl Default for LinearSvcParams {
             max_iter: 1000,
             class_weight: ClassWeight::Uniform,
             seed: 0,
+            dual: None,
         }
     }
 }
 
 impl LinearSvcParams {
+    /// Force the dual (`true`) or primal (`false`) solver.
+    pub fn dual(mut self, dual: bool) -> Self {
+        self.dual = Some(dual);
+        self
+    }
     /// Set $C$.
     pub fn c(mut self, c: f64) -> Self {
         self.c = c;
@@ -144,6 +158,11 @@ impl Configurable for LinearSvcParams {
                 "none | balanced | w0,w1,...",
             ),
             ParamSpec::new("seed", self.seed, "seed of the visiting order"),
+            ParamSpec::new(
+                "dual",
+                self.dual.map_or("auto".to_string(), |d| d.to_string()),
+                "auto | true | false (primal needs squared_hinge)",
+            ),
         ]
     }
     fn set_param(&mut self, name: &str, value: &str) -> Result<bool> {
@@ -156,6 +175,13 @@ impl Configurable for LinearSvcParams {
             "max_iter" => self.max_iter = parse_param(name, value)?,
             "class_weight" => self.class_weight = parse_param(name, value)?,
             "seed" => self.seed = parse_param(name, value)?,
+            "dual" => {
+                self.dual = if value == "auto" {
+                    None
+                } else {
+                    Some(parse_bool(name, value)?)
+                }
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -267,6 +293,73 @@ pub(crate) fn dual_cd(
     (w, iter)
 }
 
+/// The squared-hinge primal $\frac12\lVert w\rVert^2 + \sum_i C_i\max(0, 1 - y_i w^\top\tilde x_i)^2$
+/// over $\tilde x = (x, \text{bias})$.
+struct SquaredHingePrimal<'a> {
+    x: ArrayView2<'a, f64>,
+    y: &'a [f64],
+    c: &'a [f64],
+    bias: f64,
+}
+
+impl Objective for SquaredHingePrimal<'_> {
+    fn dim(&self) -> usize {
+        self.x.ncols() + usize::from(self.bias > 0.0)
+    }
+    fn value_grad(&self, w: &[f64], grad: &mut [f64]) -> f64 {
+        let d = self.x.ncols();
+        let wv = ndarray::ArrayView1::from(&w[..d]);
+        let b = if self.bias > 0.0 {
+            w[d] * self.bias
+        } else {
+            0.0
+        };
+        let z = self.x.dot(&wv) + b;
+        let mut f = 0.5 * w.iter().map(|v| v * v).sum::<f64>();
+        let coef: Array1<f64> = (0..z.len())
+            .map(|i| {
+                let m = (1.0 - self.y[i] * z[i]).max(0.0);
+                f += self.c[i] * m * m;
+                -2.0 * self.c[i] * self.y[i] * m
+            })
+            .collect();
+        let g = self.x.t().dot(&coef);
+        grad[..d]
+            .iter_mut()
+            .zip(&g)
+            .zip(w)
+            .for_each(|((o, g), w)| *o = g + w);
+        if self.bias > 0.0 {
+            grad[d] = w[d] + self.bias * coef.sum();
+        }
+        f
+    }
+}
+
+fn primal<'a>(
+    x: ArrayView2<'a, f64>,
+    y: &'a [f64],
+    c: &'a [f64],
+    bias: f64,
+    tol: f64,
+    max_iter: usize,
+) -> Result<(Vec<f64>, usize)> {
+    let obj = SquaredHingePrimal { x, y, c, bias };
+    let mut g0 = vec![0.0; obj.dim()];
+    obj.value_grad(&vec![0.0; obj.dim()], &mut g0);
+    let scale = g0
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    let r = Lbfgs {
+        max_iter,
+        gtol: tol * scale,
+        ..Lbfgs::default()
+    }
+    .minimize(&obj, vec![0.0; obj.dim()])?;
+    Ok((r.w, r.n_iter))
+}
+
 impl Fit for LinearSvcParams {
     type Fitted = LinearSvc;
     fn fit(&self, data: &Dataset) -> Result<LinearSvc> {
@@ -318,16 +411,26 @@ impl Fit for LinearSvcParams {
                     self.c * class_w * s
                 })
                 .collect();
-            let (w, it) = dual_cd(
-                x.view(),
-                &y,
-                &c,
-                bias,
-                self.loss,
-                self.tol,
-                self.max_iter,
-                self.seed,
-            );
+            let use_dual = self
+                .dual
+                .unwrap_or(self.loss == SvmLoss::Hinge || data.n_samples() <= d);
+            if !use_dual && self.loss == SvmLoss::Hinge {
+                return Err(Error::param("dual", "the hinge loss needs the dual solver"));
+            }
+            let (w, it) = if use_dual {
+                dual_cd(
+                    x.view(),
+                    &y,
+                    &c,
+                    bias,
+                    self.loss,
+                    self.tol,
+                    self.max_iter,
+                    self.seed,
+                )
+            } else {
+                primal(x.view(), &y, &c, bias, self.tol, self.max_iter)?
+            };
             n_iter = n_iter.max(it);
             coef.row_mut(r).assign(&Array1::from(w[..d].to_vec()));
             if bias > 0.0 {
@@ -414,6 +517,14 @@ mod tests {
             1e-5,
             "squared hinge",
         );
+        let dual = p.clone().c(0.1).dual(true).fit(&bc).unwrap();
+        check(
+            &dual,
+            &f["linear_svc_sq_hinge"],
+            1e-5,
+            "squared hinge, dual",
+        );
+        assert!(p.clone().loss(SvmLoss::Hinge).dual(false).fit(&bc).is_err());
         check(
             &p.clone().c(0.1).loss(SvmLoss::Hinge).fit(&bc).unwrap(),
             &f["linear_svc_hinge"],
