@@ -12,7 +12,8 @@
 //! - [`clip`]: gradient clipping by global norm and by value.
 //! - [`optim`]: SGD (momentum, Nesterov), RMSprop, Adam, AdamW and schedules.
 //! - [`train`]: minibatch training with validation, early stopping and checkpoints.
-//! - [`mlp`]: the multi-layer perceptron as a breadth classifier and regressor.
+//! - [`mlp`]: the multi-layer perceptron as a breadth classifier and regressor; [`settings`]:
+//!   the training settings and input handling the neural estimators share.
 //! - [`gradcheck`]: finite-difference gradient checking.
 //!
 //! Layer functions return `candle_core::Result` (they are tensor code, like candle-nn's); the
@@ -37,6 +38,7 @@ pub mod mlp;
 pub mod optim;
 pub mod params;
 pub mod registry;
+pub mod settings;
 pub mod train;
 
 #[cfg(test)]

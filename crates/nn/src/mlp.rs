@@ -32,26 +32,26 @@
 
 use breadth_core::estimator::Fitted;
 use breadth_core::registry::{parse_param, Configurable, ParamSpec};
-use breadth_core::validate::{
-    check_fit_input, check_predict_input, in_range, non_negative, positive,
-};
-use breadth_core::{seeded_rng, Classifier, Dataset, Error, Fit, Regressor, Result, Target};
-use candle_core::{DType, Device, Tensor, Var};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rand::seq::SliceRandom;
+use breadth_core::validate::{check_fit_input, check_predict_input};
+use breadth_core::{seeded_rng, Classifier, Dataset, Error, Fit, Regressor, Result};
+use candle_core::{DType, Device, Tensor};
+use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
-use crate::clip::Clip;
 use crate::layers::dropout::Dropout;
 use crate::layers::linear::Linear;
 use crate::layers::{Mode, Module, Sequential};
 use crate::loss::{bce_with_logits, mse, CrossEntropy};
-use crate::optim::schedule::{Decay, Schedule, Warmup};
+use crate::optim::schedule::Decay;
 use crate::optim::OptimizerKind;
-use crate::params::Params;
+use crate::params::{Params, SavedTensor};
+use crate::settings::{
+    argmax_rows, class_targets, softmax_rows, standardized_tensor, standardizer, to_array,
+    TrainSettings,
+};
 use crate::tensor_err;
-use crate::train::{train, EarlyStopping, History, TrainConfig};
+use crate::train::History;
 
 /// Hyper-parameters shared by the MLP classifier and regressor.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,32 +60,10 @@ pub struct MlpConfig {
     pub hidden: Vec<usize>,
     /// Activation of the hidden layers.
     pub activation: Activation,
-    /// Update rule.
-    pub optimizer: OptimizerKind,
-    /// Base learning rate.
-    pub learning_rate: f64,
-    /// Rows per minibatch.
-    pub batch_size: usize,
-    /// Passes over the training rows (at most, with early stopping).
-    pub epochs: usize,
-    /// Weight decay (L2 through the gradient, decoupled for AdamW).
-    pub weight_decay: f64,
     /// Dropout after each hidden activation.
     pub dropout: f64,
-    /// Learning-rate decay per epoch.
-    pub schedule: Decay,
-    /// Epochs of linear warm-up from a tenth of the rate (0: none).
-    pub warmup_epochs: usize,
-    /// Clip the global gradient norm to this (0: no clipping).
-    pub clip_norm: f64,
-    /// Hold out `validation_fraction` of the rows and stop when their loss stops improving.
-    pub early_stopping: bool,
-    /// Share of rows held out for early stopping.
-    pub validation_fraction: f64,
-    /// Epochs without improvement before stopping.
-    pub patience: usize,
-    /// Seed of initialisation, shuffling, dropout and the validation split.
-    pub seed: u64,
+    /// How to train.
+    pub train: TrainSettings,
 }
 
 impl Default for MlpConfig {
@@ -93,19 +71,8 @@ impl Default for MlpConfig {
         MlpConfig {
             hidden: vec![100],
             activation: Activation::Relu,
-            optimizer: OptimizerKind::adam(),
-            learning_rate: 1e-3,
-            batch_size: 32,
-            epochs: 100,
-            weight_decay: 1e-4,
             dropout: 0.0,
-            schedule: Decay::Constant,
-            warmup_epochs: 0,
-            clip_norm: 0.0,
-            early_stopping: false,
-            validation_fraction: 0.1,
-            patience: 10,
-            seed: 0,
+            train: TrainSettings::default(),
         }
     }
 }
@@ -123,7 +90,7 @@ fn parse_sizes(name: &str, value: &str) -> Result<Vec<usize>> {
 impl MlpConfig {
     fn param_specs(&self) -> Vec<ParamSpec> {
         let sizes: Vec<String> = self.hidden.iter().map(|h| h.to_string()).collect();
-        vec![
+        let mut specs = vec![
             ParamSpec::new(
                 "hidden_layer_sizes",
                 sizes.join(","),
@@ -135,79 +102,21 @@ impl MlpConfig {
                 "relu | leaky_relu[:A] | gelu | gelu_tanh | silu | tanh | sigmoid",
             ),
             ParamSpec::new(
-                "optimizer",
-                self.optimizer,
-                "sgd | momentum[:MU] | nesterov[:MU] | rmsprop | adam | adamw[:LAMBDA]",
-            ),
-            ParamSpec::new("learning_rate", self.learning_rate, "base learning rate"),
-            ParamSpec::new("batch_size", self.batch_size, "rows per minibatch"),
-            ParamSpec::new("epochs", self.epochs, "passes over the training rows"),
-            ParamSpec::new(
-                "weight_decay",
-                self.weight_decay,
-                "L2 penalty (decoupled for adamw)",
-            ),
-            ParamSpec::new(
                 "dropout",
                 self.dropout,
                 "drop probability after each hidden layer, in [0, 1)",
             ),
-            ParamSpec::new(
-                "lr_schedule",
-                self.schedule,
-                "constant | step:K:GAMMA | cosine:T[:ETA_MIN] (per epoch)",
-            ),
-            ParamSpec::new(
-                "warmup_epochs",
-                self.warmup_epochs,
-                "linear warm-up epochs from 0.1 x the rate",
-            ),
-            ParamSpec::new(
-                "clip_norm",
-                self.clip_norm,
-                "clip the gradient norm to this (0: off)",
-            ),
-            ParamSpec::new(
-                "early_stopping",
-                self.early_stopping,
-                "hold out rows and stop when their loss stalls",
-            ),
-            ParamSpec::new(
-                "validation_fraction",
-                self.validation_fraction,
-                "share held out for early stopping",
-            ),
-            ParamSpec::new(
-                "patience",
-                self.patience,
-                "epochs without improvement before stopping",
-            ),
-            ParamSpec::new(
-                "seed",
-                self.seed,
-                "seed of initialisation, shuffling and dropout",
-            ),
-        ]
+        ];
+        specs.extend(self.train.param_specs());
+        specs
     }
 
     fn set_param(&mut self, name: &str, value: &str) -> Result<bool> {
         match name {
             "hidden_layer_sizes" => self.hidden = parse_sizes(name, value)?,
             "activation" => self.activation = parse_param(name, value)?,
-            "optimizer" => self.optimizer = parse_param(name, value)?,
-            "learning_rate" => self.learning_rate = parse_param(name, value)?,
-            "batch_size" => self.batch_size = parse_param(name, value)?,
-            "epochs" => self.epochs = parse_param(name, value)?,
-            "weight_decay" => self.weight_decay = parse_param(name, value)?,
             "dropout" => self.dropout = parse_param(name, value)?,
-            "lr_schedule" => self.schedule = parse_param(name, value)?,
-            "warmup_epochs" => self.warmup_epochs = parse_param(name, value)?,
-            "clip_norm" => self.clip_norm = parse_param(name, value)?,
-            "early_stopping" => self.early_stopping = parse_param(name, value)?,
-            "validation_fraction" => self.validation_fraction = parse_param(name, value)?,
-            "patience" => self.patience = parse_param(name, value)?,
-            "seed" => self.seed = parse_param(name, value)?,
-            _ => return Ok(false),
+            _ => return self.train.set_param(name, value),
         }
         Ok(true)
     }
@@ -219,44 +128,8 @@ impl MlpConfig {
                 "every hidden layer needs at least one unit",
             ));
         }
-        positive("learning_rate", self.learning_rate)?;
-        non_negative("weight_decay", self.weight_decay)?;
-        non_negative("clip_norm", self.clip_norm)?;
-        if self.epochs == 0 || self.batch_size == 0 || self.patience == 0 {
-            return Err(Error::param(
-                "epochs / batch_size / patience",
-                "must each be at least 1",
-            ));
-        }
         Dropout::new(self.dropout)?;
-        if self.early_stopping {
-            in_range("validation_fraction", self.validation_fraction, 1e-9, 0.5)?;
-        }
-        Ok(())
-    }
-
-    fn train_config(&self) -> TrainConfig {
-        TrainConfig {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            optimizer: self.optimizer.with_weight_decay(self.weight_decay),
-            lr: self.learning_rate,
-            schedule: Schedule {
-                warmup: (self.warmup_epochs > 0).then_some(Warmup {
-                    steps: self.warmup_epochs,
-                    start_factor: 0.1,
-                }),
-                decay: self.schedule,
-            },
-            clip: (self.clip_norm > 0.0).then_some(Clip::Norm(self.clip_norm)),
-            early_stopping: self.early_stopping.then_some(EarlyStopping {
-                patience: self.patience,
-                min_delta: 0.0,
-            }),
-            seed: self.seed,
-            checkpoint: None,
-            progress: false,
-        }
+        self.train.validate()
     }
 }
 
@@ -275,27 +148,27 @@ macro_rules! config_setters {
             }
             /// Update rule.
             pub fn optimizer(mut self, o: OptimizerKind) -> Self {
-                self.0.optimizer = o;
+                self.0.train.optimizer = o;
                 self
             }
             /// Base learning rate.
             pub fn learning_rate(mut self, lr: f64) -> Self {
-                self.0.learning_rate = lr;
+                self.0.train.learning_rate = lr;
                 self
             }
             /// Rows per minibatch.
             pub fn batch_size(mut self, b: usize) -> Self {
-                self.0.batch_size = b;
+                self.0.train.batch_size = b;
                 self
             }
             /// Passes over the data.
             pub fn epochs(mut self, e: usize) -> Self {
-                self.0.epochs = e;
+                self.0.train.epochs = e;
                 self
             }
             /// Weight decay.
             pub fn weight_decay(mut self, w: f64) -> Self {
-                self.0.weight_decay = w;
+                self.0.train.weight_decay = w;
                 self
             }
             /// Dropout probability.
@@ -305,20 +178,20 @@ macro_rules! config_setters {
             }
             /// Early stopping on a held-out share with the given patience.
             pub fn early_stopping(mut self, fraction: f64, patience: usize) -> Self {
-                self.0.early_stopping = true;
-                self.0.validation_fraction = fraction;
-                self.0.patience = patience;
+                self.0.train.early_stopping = true;
+                self.0.train.validation_fraction = fraction;
+                self.0.train.patience = patience;
                 self
             }
             /// Learning-rate decay and warm-up epochs.
             pub fn schedule(mut self, decay: Decay, warmup_epochs: usize) -> Self {
-                self.0.schedule = decay;
-                self.0.warmup_epochs = warmup_epochs;
+                self.0.train.schedule = decay;
+                self.0.train.warmup_epochs = warmup_epochs;
                 self
             }
             /// Seed.
             pub fn seed(mut self, s: u64) -> Self {
-                self.0.seed = s;
+                self.0.train.seed = s;
                 self
             }
         }
@@ -345,137 +218,64 @@ pub struct MlpRegressorParams(pub MlpConfig);
 config_setters!(MlpClassifierParams);
 config_setters!(MlpRegressorParams);
 
-/// One dense layer's weights, row-major $(o, i)$, and bias.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Dense {
-    in_dim: usize,
-    out_dim: usize,
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-}
-
-/// A trained network with its input standardisation.
+/// A trained network: its sizes, variables and input standardisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Net {
-    layers: Vec<Dense>,
+    sizes: Vec<usize>,
     activation: Activation,
+    weights: Vec<SavedTensor>,
     x_mean: Vec<f64>,
     x_scale: Vec<f64>,
 }
 
-/// The layers of an MLP in training form, with their variables registered in `params`.
+/// The layers of an MLP with layer sizes `sizes` (input, hidden..., output), registered in
+/// `params` as `0.weight`, `0.bias`, `1.weight`, ...
 fn build(
-    cfg: &MlpConfig,
-    n_in: usize,
-    n_out: usize,
+    sizes: &[usize],
+    activation: Activation,
+    dropout: f64,
+    seed: u64,
     params: &mut Params,
-) -> Result<(Sequential, Vec<Linear>)> {
-    let mut rng = seeded_rng(cfg.seed);
+) -> Result<Sequential> {
+    let mut rng = seeded_rng(seed);
     let mut seq = Sequential::new();
-    let mut linears = Vec::new();
-    let mut prev = n_in;
-    for (i, &h) in cfg.hidden.iter().chain(std::iter::once(&n_out)).enumerate() {
-        let lin = Linear::new(params, &format!("{i}"), prev, h, &mut rng, DType::F32)?;
-        linears.push(lin.clone());
-        seq = seq.push(lin);
-        if i < cfg.hidden.len() {
-            seq = seq.push(cfg.activation);
-            if cfg.dropout > 0.0 {
-                seq = seq.push(Dropout::new(cfg.dropout)?);
+    let n_layers = sizes.len() - 1;
+    for i in 0..n_layers {
+        let name = format!("{i}");
+        seq = seq.push(Linear::new(
+            params,
+            &name,
+            sizes[i],
+            sizes[i + 1],
+            &mut rng,
+            DType::F32,
+        )?);
+        if i + 1 < n_layers {
+            seq = seq.push(activation);
+            if dropout > 0.0 {
+                seq = seq.push(Dropout::new(dropout)?);
             }
         }
-        prev = h;
     }
-    Ok((seq, linears))
-}
-
-/// Column means and scales (standard deviations, 1 where a column is constant).
-fn standardizer(x: ArrayView2<'_, f64>) -> (Vec<f64>, Vec<f64>) {
-    let mean = x.mean_axis(Axis(0)).expect("non-empty");
-    let scale = x
-        .std_axis(Axis(0), 0.0)
-        .mapv(|s| if s > 1e-12 { s } else { 1.0 });
-    (mean.to_vec(), scale.to_vec())
-}
-
-fn to_tensor(x: ArrayView2<'_, f64>, mean: &[f64], scale: &[f64]) -> Result<Tensor> {
-    let (n, d) = x.dim();
-    let mut v = Vec::with_capacity(n * d);
-    for row in x.outer_iter() {
-        v.extend(
-            row.iter()
-                .zip(mean)
-                .zip(scale)
-                .map(|((&x, m), s)| ((x - m) / s) as f32),
-        );
-    }
-    Tensor::from_vec(v, (n, d), &Device::Cpu).map_err(tensor_err("mlp input"))
+    Ok(seq)
 }
 
 impl Net {
-    fn from_trained(
-        linears: &[Linear],
-        activation: Activation,
-        x_mean: Vec<f64>,
-        x_scale: Vec<f64>,
-    ) -> Result<Self> {
-        let e = tensor_err("mlp weights");
-        let layers = linears
-            .iter()
-            .map(|l| {
-                let (out_dim, in_dim) = l.weight().dims2().map_err(&e)?;
-                Ok(Dense {
-                    in_dim,
-                    out_dim,
-                    weight: l
-                        .weight()
-                        .flatten_all()
-                        .and_then(|w| w.to_vec1::<f32>())
-                        .map_err(&e)?,
-                    bias: l
-                        .bias()
-                        .expect("built with bias")
-                        .to_vec1::<f32>()
-                        .map_err(&e)?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Net {
-            layers,
-            activation,
-            x_mean,
-            x_scale,
-        })
-    }
-
     /// Output scores $z$ for the raw rows `x` (already validated).
     fn outputs(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
-        let e = tensor_err("mlp forward pass");
-        let dev = Device::Cpu;
-        let mut h = to_tensor(x, &self.x_mean, &self.x_scale)?;
-        for (i, d) in self.layers.iter().enumerate() {
-            let w = Tensor::from_slice(&d.weight, (d.out_dim, d.in_dim), &dev).map_err(&e)?;
-            let b = Tensor::from_slice(&d.bias, d.out_dim, &dev).map_err(&e)?;
-            let lin = Linear::from_vars(
-                Var::from_tensor(&w).map_err(&e)?,
-                Some(Var::from_tensor(&b).map_err(&e)?),
-            );
-            h = lin.apply(&h).map_err(&e)?;
-            if i + 1 < self.layers.len() {
-                h = self.activation.apply(&h).map_err(&e)?;
-            }
-        }
-        let (n, k) = h.dims2().map_err(&e)?;
-        let v = h
-            .flatten_all()
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(&e)?;
-        Ok(Array2::from_shape_vec((n, k), v.into_iter().map(f64::from).collect()).expect("shape"))
+        let mut params = Params::new();
+        // Dropout is off at evaluation, so the layers are rebuilt without it.
+        let seq = build(&self.sizes, self.activation, 0.0, 0, &mut params)?;
+        params.load_saved(&self.weights)?;
+        let xt = standardized_tensor(x, &self.x_mean, &self.x_scale)?;
+        let z = seq
+            .forward(&xt, &mut Mode::Eval)
+            .map_err(tensor_err("mlp forward pass"))?;
+        to_array(&z)
     }
 }
 
-/// Train a network for `targets` (a tensor of u32 labels or f32 values, one row per sample)
-/// with `loss`, holding out rows for early stopping when asked.
+/// Train a network for `targets` (u32 labels or f32 values, one row per sample) with `loss`.
 fn fit_net(
     cfg: &MlpConfig,
     data: &Dataset,
@@ -486,45 +286,29 @@ fn fit_net(
     cfg.validate()?;
     let x = data.features();
     let (x_mean, x_scale) = standardizer(x);
-    let xt = to_tensor(x, &x_mean, &x_scale)?;
+    let xt = standardized_tensor(x, &x_mean, &x_scale)?;
+    let mut sizes = vec![data.n_features()];
+    sizes.extend(&cfg.hidden);
+    sizes.push(n_out);
     let mut params = Params::new();
-    let (seq, linears) = build(cfg, data.n_features(), n_out, &mut params)?;
+    let seq = build(
+        &sizes,
+        cfg.activation,
+        cfg.dropout,
+        cfg.train.seed,
+        &mut params,
+    )?;
     let loss_fn = |x: &Tensor, y: &Tensor, mode: &mut Mode<'_>| loss(&seq.forward(x, mode)?, y);
-    let n = data.n_samples();
-    let history = if cfg.early_stopping {
-        let n_val = ((n as f64 * cfg.validation_fraction).ceil() as usize).max(1);
-        if n_val >= n {
-            return Err(Error::param(
-                "validation_fraction",
-                format!("leaves no training rows out of {n}"),
-            ));
-        }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        // A generator of its own, so the split does not shift the training stream.
-        order.shuffle(&mut seeded_rng(cfg.seed ^ 0x5eed_5a11));
-        let e = tensor_err("validation split");
-        let take = |idx: &[u32], t: &Tensor| {
-            Tensor::new(idx, &Device::Cpu)
-                .and_then(|i| t.index_select(&i, 0))
-                .map_err(&e)
-        };
-        let (val_idx, tr_idx) = order.split_at(n_val);
-        let (xv, yv) = (take(val_idx, &xt)?, take(val_idx, &targets)?);
-        let (xtr, ytr) = (take(tr_idx, &xt)?, take(tr_idx, &targets)?);
-        train(
-            &cfg.train_config(),
-            &params,
-            loss_fn,
-            (&xtr, &ytr),
-            Some((&xv, &yv)),
-        )?
-    } else {
-        train(&cfg.train_config(), &params, loss_fn, (&xt, &targets), None)?
+    let history = cfg.train.fit(&params, loss_fn, &xt, &targets)?;
+    let weights = params.to_saved()?;
+    let net = Net {
+        sizes,
+        activation: cfg.activation,
+        weights,
+        x_mean,
+        x_scale,
     };
-    Ok((
-        Net::from_trained(&linears, cfg.activation, x_mean, x_scale)?,
-        history,
-    ))
+    Ok((net, history))
 }
 
 /// A fitted MLP classifier.
@@ -541,27 +325,7 @@ impl Fit for MlpClassifierParams {
     type Fitted = MlpClassifier;
     fn fit(&self, data: &Dataset) -> Result<MlpClassifier> {
         check_fit_input(data)?;
-        let e = tensor_err("mlp targets");
-        let n = data.n_samples();
-        let (targets, classes, multilabel) = match data.target() {
-            Some(Target::MultiLabel { indicators, names }) => {
-                let v: Vec<f32> = indicators.iter().map(|&b| f32::from(b.min(1))).collect();
-                let t = Tensor::from_vec(v, (n, names.len()), &Device::Cpu).map_err(&e)?;
-                (t, names.clone(), true)
-            }
-            _ => {
-                let (labels, names) = data.class_target("mlp-classifier")?;
-                let v: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
-                (
-                    Tensor::from_vec(v, n, &Device::Cpu).map_err(&e)?,
-                    names.to_vec(),
-                    false,
-                )
-            }
-        };
-        if classes.is_empty() {
-            return Err(Error::param("target", "needs at least one class"));
-        }
+        let (targets, classes, multilabel) = class_targets(data, "mlp-classifier")?;
         let ce = CrossEntropy {
             label_smoothing: 0.0,
             ignore_index: None,
@@ -619,17 +383,6 @@ impl MlpClassifier {
     }
 }
 
-/// Row-wise softmax in f64 (rows sum to one to rounding).
-fn softmax_rows(mut z: Array2<f64>) -> Array2<f64> {
-    for mut row in z.outer_iter_mut() {
-        let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-        row.mapv_inplace(|v| (v - m).exp());
-        let s = row.sum();
-        row.mapv_inplace(|v| v / s);
-    }
-    z
-}
-
 impl Fitted for MlpClassifier {
     fn model_name(&self) -> &'static str {
         "mlp-classifier"
@@ -647,14 +400,7 @@ impl Classifier for MlpClassifier {
     /// The most probable class (for a multi-label model: the most probable label).
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
         check_predict_input(self, x)?;
-        let z = self.net.outputs(x)?;
-        Ok(z.outer_iter()
-            .map(|r| {
-                r.iter()
-                    .enumerate()
-                    .fold(0, |best, (k, &v)| if v > r[best] { k } else { best })
-            })
-            .collect())
+        Ok(argmax_rows(&self.net.outputs(x)?))
     }
 
     fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
@@ -733,6 +479,7 @@ impl Regressor for MlpRegressor {
 mod tests {
     use super::*;
     use breadth_core::conformance::{check_classifier, check_regressor};
+    use breadth_core::Target;
     use breadth_data::model_selection::split::{TestSize, TrainTestSplit};
 
     fn accuracy(model: &MlpClassifier, data: &Dataset) -> f64 {
@@ -742,11 +489,15 @@ mod tests {
     }
 
     fn small() -> MlpConfig {
-        MlpConfig {
-            hidden: vec![8],
+        let train = TrainSettings {
             epochs: 5,
             batch_size: 16,
             learning_rate: 0.01,
+            ..TrainSettings::default()
+        };
+        MlpConfig {
+            hidden: vec![8],
+            train,
             ..MlpConfig::default()
         }
     }
@@ -761,7 +512,7 @@ mod tests {
         check_regressor(&MlpRegressorParams(small()), &diabetes);
         let mut dropout = small();
         dropout.dropout = 0.2;
-        dropout.early_stopping = true;
+        dropout.train.early_stopping = true;
         check_classifier(&MlpClassifierParams(dropout), &iris);
     }
 

@@ -22,7 +22,19 @@
 use std::collections::HashMap;
 
 use breadth_core::{Error, Result};
-use candle_core::{Tensor, Var};
+use candle_core::{DType, Device, Tensor, Var};
+use serde::{Deserialize, Serialize};
+
+/// One variable's value in a serializable form (inside a breadth model file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedTensor {
+    /// The variable's name.
+    pub name: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its values, row-major, as f32 (exact for f32 models).
+    pub data: Vec<f32>,
+}
 
 /// One registered variable.
 #[derive(Debug, Clone)]
@@ -128,6 +140,39 @@ impl Params {
             .collect()
     }
 
+    /// Every variable (parameters and buffers) as serializable f32 values.
+    pub fn to_saved(&self) -> Result<Vec<SavedTensor>> {
+        self.entries
+            .iter()
+            .map(|e| {
+                let data = e
+                    .var
+                    .flatten_all()
+                    .and_then(|t| t.to_dtype(DType::F32))
+                    .and_then(|t| t.to_vec1::<f32>())
+                    .map_err(crate::tensor_err("saving variables"))?;
+                Ok(SavedTensor {
+                    name: e.name.clone(),
+                    shape: e.var.dims().to_vec(),
+                    data,
+                })
+            })
+            .collect()
+    }
+
+    /// Set every variable from values written by [`Params::to_saved`].
+    pub fn load_saved(&self, saved: &[SavedTensor]) -> Result<()> {
+        let values = saved
+            .iter()
+            .map(|s| {
+                Tensor::from_slice(&s.data, s.shape.as_slice(), &Device::Cpu)
+                    .map(|t| (s.name.clone(), t))
+                    .map_err(|e| Error::param("model", format!("variable `{}`: {e}", s.name)))
+            })
+            .collect::<Result<HashMap<_, _>>>()?;
+        self.restore(&values)
+    }
+
     /// Set every variable from `values` by name; each must be present with the same shape.
     pub fn restore(&self, values: &HashMap<String, Tensor>) -> Result<()> {
         for e in &self.entries {
@@ -155,7 +200,6 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{DType, Device};
 
     fn zeros(n: usize) -> Tensor {
         Tensor::zeros(n, DType::F32, &Device::Cpu).unwrap()
@@ -178,6 +222,25 @@ mod tests {
         assert_eq!(snap["a"].to_vec1::<f32>().unwrap(), vec![0.0, 0.0]);
         p.restore(&snap).unwrap();
         assert_eq!(v.to_vec1::<f32>().unwrap(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn saved_form_round_trips() {
+        let mut p = Params::new();
+        let v = p
+            .add(
+                "a",
+                Tensor::new(&[1.5f32, -2.0], &Device::Cpu).unwrap(),
+                true,
+            )
+            .unwrap();
+        let saved = p.to_saved().unwrap();
+        v.set(&zeros(2)).unwrap();
+        p.load_saved(&saved).unwrap();
+        assert_eq!(v.to_vec1::<f32>().unwrap(), vec![1.5, -2.0]);
+        let mut wrong = saved.clone();
+        wrong[0].shape = vec![1, 2];
+        assert!(p.load_saved(&wrong).is_err());
     }
 
     #[test]
