@@ -14,6 +14,7 @@
 //! - [`train`]: minibatch training with validation, early stopping and checkpoints.
 //! - [`mlp`]: the multi-layer perceptron as a breadth classifier and regressor; [`settings`]:
 //!   the training settings and input handling the neural estimators share.
+//! - [`cnn`]: a convolutional network classifier for small images.
 //! - [`gradcheck`]: finite-difference gradient checking.
 //!
 //! Layer functions return `candle_core::Result` (they are tensor code, like candle-nn's); the
@@ -30,6 +31,7 @@
 
 pub mod activation;
 pub mod clip;
+pub mod cnn;
 pub mod gradcheck;
 pub mod init;
 pub mod layers;

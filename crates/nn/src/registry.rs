@@ -2,11 +2,12 @@
 //!
 //! ```
 //! let names: Vec<_> = breadth_nn::registry::models().iter().map(|m| m.name).collect();
-//! assert_eq!(names, ["mlp-classifier", "mlp-regressor"]);
+//! assert_eq!(names, ["mlp-classifier", "mlp-regressor", "cnn-classifier"]);
 //! ```
 
 use breadth_core::registry::ModelSpec;
 
+use crate::cnn::CnnClassifierParams;
 use crate::mlp::{MlpClassifierParams, MlpRegressorParams};
 
 /// The models of breadth-nn.
@@ -19,6 +20,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::regressor::<MlpRegressorParams>(
             "mlp-regressor",
             "Multi-layer perceptron (candle) trained on the mean squared error",
+        ),
+        ModelSpec::classifier::<CnnClassifierParams>(
+            "cnn-classifier",
+            "Convolutional network (conv, batch norm, ReLU, max pool, dropout) for small square images",
         ),
     ]
 }

@@ -2,7 +2,7 @@
 //! validation, early stopping, a progress bar, and checkpoints that resume bit for bit.
 //!
 //! Each epoch $e$ sets the rate $\eta_e$ from the schedule, permutes the training rows with the
-//! run's generator, and for each minibatch $B$ computes the loss $L_B(\theta)$ in training mode,
+//! run's generator, and for each minibatch $B$ (a last batch of one row joins the previous one) computes the loss $L_B(\theta)$ in training mode,
 //! back-propagates, clips, and steps the optimizer. The epoch's training loss is the
 //! size-weighted mean $\sum_B |B| L_B / n$ (the losses seen during the epoch); the validation
 //! loss is computed the same way in evaluation mode. Early stopping keeps the parameters of the
@@ -206,7 +206,7 @@ pub fn train(
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.shuffle(&mut st.rng);
         let mut total = 0.0;
-        for chunk in order.chunks(cfg.batch_size) {
+        for chunk in batches(&order, cfg.batch_size) {
             let idx = Tensor::new(chunk, &dev).map_err(terr("batch"))?;
             let x = train_data.0.index_select(&idx, 0).map_err(terr("batch"))?;
             let y = train_data.1.index_select(&idx, 0).map_err(terr("batch"))?;
@@ -270,6 +270,18 @@ pub fn train(
         params.restore(best)?;
     }
     Ok(st.history)
+}
+
+/// Consecutive slices of `batch` rows; a last slice of a single row joins the one before, since
+/// batch statistics (batch normalisation) are undefined for one row.
+fn batches(order: &[u32], batch: usize) -> Vec<&[u32]> {
+    let mut out: Vec<&[u32]> = order.chunks(batch).collect();
+    if out.len() > 1 && out[out.len() - 1].len() == 1 {
+        out.pop();
+        let start = order.len() - 1 - out[out.len() - 1].len();
+        *out.last_mut().expect("at least one batch") = &order[start..];
+    }
+    out
 }
 
 fn validate(cfg: &TrainConfig) -> Result<()> {
@@ -639,6 +651,16 @@ mod tests {
         assert!(train(&cfg, &params, loss, (&x, &y), None).is_err());
         let short = y.narrow(0, 0, 10).unwrap();
         assert!(train(&config(2, None), &params, loss, (&x, &short), None).is_err());
+    }
+
+    #[test]
+    fn a_last_batch_of_one_row_joins_the_previous() {
+        let order: Vec<u32> = (0..9).collect();
+        let sizes: Vec<usize> = batches(&order, 4).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![4, 5]);
+        assert_eq!(batches(&order, 4)[1], &[4, 5, 6, 7, 8]);
+        let sizes: Vec<usize> = batches(&order[..1], 4).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![1]);
     }
 
     #[test]

@@ -71,6 +71,16 @@ impl Module for Activation {
     }
 }
 
+/// Flatten every dimension after the first: $(n, \dots) \to (n, \prod \dots)$.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flatten;
+
+impl Module for Flatten {
+    fn forward(&self, x: &Tensor, _mode: &mut Mode<'_>) -> Result<Tensor> {
+        x.flatten_from(1)
+    }
+}
+
 /// Layers applied one after the other.
 #[derive(Default)]
 pub struct Sequential {
