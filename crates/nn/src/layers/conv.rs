@@ -11,7 +11,9 @@
 //! $K, b \sim U(-1/\sqrt{c k_h k_w}, 1/\sqrt{c k_h k_w})$.
 //!
 //! Cost: $O(n o c k_h k_w h' w')$ (candle lowers it to a matrix multiply through im2col).
-//! Conv1d runs as a 2-d convolution of height 1, because candle's `conv1d` backward is wrong.
+//! Both run as im2col plus one batched matrix multiply ([`conv2d_im2col`]), because candle's
+//! `conv1d` backward is wrong and its `conv2d` backward is slow (and fails on non-square inputs
+//! with stride > 1).
 //! Reference: V. Dumoulin, F. Visin, *A guide to convolution arithmetic for deep learning*, 2016.
 //!
 //! ```
@@ -122,10 +124,9 @@ impl Conv1d {
 
     /// The convolution of `x`, $(n, c, l)$.
     ///
-    /// Computed as a 2-d convolution over a height-1 image of the explicitly zero-padded input:
-    /// candle 0.11's `conv1d` backward returns wrong kernel gradients (and wrong input gradients
-    /// without padding), which the finite-difference test below catches; its `conv2d` backward
-    /// is right.
+    /// Computed as [`conv2d_im2col`] over a height-1 image of the zero-padded input: candle
+    /// 0.11's `conv1d` backward returns wrong kernel gradients (and wrong input gradients
+    /// without padding), which the finite-difference test below catches.
     pub fn apply(&self, x: &Tensor) -> Result<Tensor> {
         let c = self.cfg;
         let x = if c.padding > 0 {
@@ -133,10 +134,8 @@ impl Conv1d {
         } else {
             x.clone()
         };
-        let y = x
-            .unsqueeze(2)?
-            .conv2d(&self.weight.unsqueeze(2)?, 0, c.stride, c.dilation, 1)?
-            .squeeze(2)?;
+        let cfg = ConvConfig { padding: 0, ..c };
+        let y = conv2d_im2col(&x.unsqueeze(2)?, &self.weight.unsqueeze(2)?, cfg)?.squeeze(2)?;
         y.broadcast_add(&self.bias.reshape((1, (), 1))?)
     }
 }
@@ -145,6 +144,73 @@ impl Module for Conv1d {
     fn forward(&self, x: &Tensor, _mode: &mut Mode<'_>) -> Result<Tensor> {
         self.apply(x)
     }
+}
+
+/// The flat positions, in a padded $c \times h_p \times w_p$ image, of the im2col matrix's
+/// entries, ordered (channel, kernel row, kernel column, output row, output column).
+fn im2col_index(
+    c: usize,
+    hp: usize,
+    wp: usize,
+    (kh, kw): (usize, usize),
+    cfg: ConvConfig,
+    (oh, ow): (usize, usize),
+) -> Vec<u32> {
+    let (s, d) = (cfg.stride, cfg.dilation);
+    let mut idx = Vec::with_capacity(c * kh * kw * oh * ow);
+    for ci in 0..c {
+        for u in 0..kh {
+            for v in 0..kw {
+                for i in 0..oh {
+                    let row = ci * hp * wp + (i * s + u * d) * wp;
+                    idx.extend((0..ow).map(|j| (row + j * s + v * d) as u32));
+                }
+            }
+        }
+    }
+    idx
+}
+
+/// 2-d convolution without bias as im2col and one batched matrix multiply, from candle
+/// operations whose backward passes are fast on the CPU: a gather (`index_select`, whose
+/// backward is a scatter-add) and a matmul. candle's own `conv2d` is the test oracle; its backward
+/// for the input runs a direct transposed-convolution loop that made training several times
+/// slower than PyTorch.
+///
+/// $x$: $(n, c, h, w)$, kernel: $(o, c, k_h, k_w)$, result $(n, o, h', w')$.
+pub fn conv2d_im2col(x: &Tensor, kernel: &Tensor, cfg: ConvConfig) -> Result<Tensor> {
+    let (n, c, h, w) = x.dims4()?;
+    let (o, kc, kh, kw) = kernel.dims4()?;
+    if kc != c {
+        candle_core::bail!("conv2d: input has {c} channels, the kernel expects {kc}");
+    }
+    let p = cfg.padding;
+    let (hp, wp) = (h + 2 * p, w + 2 * p);
+    let (span_h, span_w) = (cfg.dilation * (kh - 1) + 1, cfg.dilation * (kw - 1) + 1);
+    if hp < span_h || wp < span_w {
+        candle_core::bail!(
+            "conv2d: kernel span {span_h} x {span_w} exceeds the padded input {hp} x {wp}"
+        );
+    }
+    let (oh, ow) = (
+        (hp - span_h) / cfg.stride + 1,
+        (wp - span_w) / cfg.stride + 1,
+    );
+    let xp = if p > 0 {
+        x.pad_with_zeros(2, p, p)?.pad_with_zeros(3, p, p)?
+    } else {
+        x.clone()
+    };
+    let idx = im2col_index(c, hp, wp, (kh, kw), cfg, (oh, ow));
+    let idx = Tensor::from_vec(idx, c * kh * kw * oh * ow, x.device())?;
+    let cols = xp
+        .reshape((n, c * hp * wp))?
+        .index_select(&idx, 1)?
+        .reshape((n, c * kh * kw, oh * ow))?;
+    kernel
+        .reshape((o, c * kh * kw))?
+        .broadcast_matmul(&cols)?
+        .reshape((n, o, oh, ow))
 }
 
 /// Convolution over images, $(n, c, h, w) \to (n, o, h', w')$, square kernels.
@@ -177,10 +243,9 @@ impl Conv2d {
         Conv2d { weight, bias, cfg }
     }
 
-    /// The convolution of `x`, $(n, c, h, w)$.
+    /// The convolution of `x`, $(n, c, h, w)$, through [`conv2d_im2col`].
     pub fn apply(&self, x: &Tensor) -> Result<Tensor> {
-        let c = self.cfg;
-        let y = x.conv2d(&self.weight, c.padding, c.stride, c.dilation, 1)?;
+        let y = conv2d_im2col(x, &self.weight, self.cfg)?;
         y.broadcast_add(&self.bias.reshape((1, (), 1, 1))?)
     }
 }
@@ -241,7 +306,7 @@ mod tests {
             padding: 1,
             dilation: 1,
         };
-        let (x, w, b) = (draw(&[1, 2, 5, 5]), draw(&[2, 2, 3, 3]), draw(&[2]));
+        let (x, w, b) = (draw(&[1, 2, 6, 5]), draw(&[2, 2, 3, 3]), draw(&[2]));
         let err = check_gradients(
             |v| {
                 Conv2d::from_vars(Var::from_tensor(&v[1])?, Var::from_tensor(&v[2])?, cfg)
@@ -252,7 +317,7 @@ mod tests {
         )
         .unwrap();
         assert!(err < 1e-6, "conv2d: {err:e}");
-        let (x, w, b) = (draw(&[2, 2, 7]), draw(&[3, 2, 3]), draw(&[3]));
+        let (x, w, b) = (draw(&[2, 2, 8]), draw(&[3, 2, 3]), draw(&[3]));
         for (stride, padding, dilation) in [(1, 0, 1), (2, 0, 1), (1, 2, 2), (2, 1, 2)] {
             let cfg = ConvConfig {
                 stride,
@@ -269,6 +334,54 @@ mod tests {
             )
             .unwrap();
             assert!(err < 1e-6, "conv1d {cfg:?}: {err:e}");
+        }
+    }
+
+    /// The im2col convolution against candle's `conv2d` (the oracle) on seeded random inputs,
+    /// forward and both gradients, for several strides, paddings and dilations. Square images
+    /// only: candle's `conv2d` backward derives the output padding of both axes from the height
+    /// and fails on non-square inputs with stride > 1 (the finite-difference test covers those).
+    #[test]
+    fn im2col_matches_candle_conv2d() {
+        let mut rng = seeded_rng(3);
+        let mut draw = |s: &[usize]| {
+            Init::Normal { std: 1.0 }
+                .sample(s, &mut rng, DType::F64)
+                .unwrap()
+        };
+        for (stride, padding, dilation) in [(1, 1, 1), (2, 1, 1), (1, 0, 2), (2, 2, 2), (3, 0, 1)] {
+            let cfg = ConvConfig {
+                stride,
+                padding,
+                dilation,
+            };
+            let x = Var::from_tensor(&draw(&[2, 3, 9, 9])).unwrap();
+            let w = Var::from_tensor(&draw(&[4, 3, 3, 3])).unwrap();
+            let g = draw(&[2, 4, 9, 9]);
+            let ours = conv2d_im2col(&x, &w, cfg).unwrap();
+            let oracle = x.conv2d(&w, padding, stride, dilation, 1).unwrap();
+            let tol = 1e-12 * 27.0;
+            crate::test_support::assert_close(&ours, &oracle, tol, "forward");
+            let g = g
+                .narrow(2, 0, ours.dim(2).unwrap())
+                .unwrap()
+                .narrow(3, 0, ours.dim(3).unwrap())
+                .unwrap();
+            let ga = (&ours * &g).unwrap().sum_all().unwrap().backward().unwrap();
+            let gb = (&oracle * &g)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for v in [&x, &w] {
+                crate::test_support::assert_close(
+                    ga.get(v).unwrap(),
+                    gb.get(v).unwrap(),
+                    tol,
+                    "gradient",
+                );
+            }
         }
     }
 
