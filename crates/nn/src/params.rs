@@ -129,13 +129,14 @@ impl Params {
     }
 
     /// A detached copy of every variable's current value, by name.
-    pub fn snapshot(&self) -> HashMap<String, Tensor> {
+    pub fn snapshot(&self) -> Result<HashMap<String, Tensor>> {
         self.entries
             .iter()
             .map(|e| {
                 // `copy` so later in-place updates of the variable cannot alias the snapshot.
-                let t = e.var.as_tensor().detach().copy().expect("copy on cpu");
-                (e.name.clone(), t)
+                let t = e.var.as_tensor().detach().copy();
+                t.map(|t| (e.name.clone(), t))
+                    .map_err(crate::tensor_err("copying variables"))
             })
             .collect()
     }
@@ -216,7 +217,7 @@ mod tests {
     fn snapshot_is_independent_and_restores() {
         let mut p = Params::new();
         let v = p.add("a", zeros(2), true).unwrap();
-        let snap = p.snapshot();
+        let snap = p.snapshot().unwrap();
         v.set(&Tensor::ones(2, DType::F32, &Device::Cpu).unwrap())
             .unwrap();
         assert_eq!(snap["a"].to_vec1::<f32>().unwrap(), vec![0.0, 0.0]);

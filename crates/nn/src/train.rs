@@ -246,7 +246,7 @@ pub fn train(
                 st.best = monitored;
                 st.bad_epochs = 0;
                 st.history.best_epoch = st.epoch;
-                st.best_params = Some(params.snapshot());
+                st.best_params = Some(params.snapshot()?);
             } else {
                 st.bad_epochs += 1;
                 st.history.stopped_early = st.bad_epochs >= es.patience;
