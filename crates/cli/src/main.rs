@@ -39,6 +39,12 @@ enum Command {
     Search(commands::search::Args),
     /// Train, apply and compare tokenizers (BPE, WordPiece, Unigram).
     Tokenize(commands::tokenize::Args),
+    /// Every applicable metric of a predictions file against the truth, with an optional plot.
+    Score(commands::score::Args),
+    /// Cluster a dataset with a registered clustering and report cluster metrics.
+    Cluster(commands::cluster::Args),
+    /// Embed a dataset in fewer dimensions (PCA, ICA, t-SNE, ...), with an optional scatter plot.
+    Reduce(commands::reduce::Args),
     /// Write a seeded synthetic dataset (classification, regression, blobs, moons, circles) as CSV.
     Generate(commands::generate::Args),
     /// Train hidden Markov models on text sequences and decode them (Viterbi).
@@ -56,6 +62,9 @@ fn main() -> ExitCode {
         Command::Cv(a) => commands::cv::run(&a),
         Command::Search(a) => commands::search::run(&a),
         Command::Tokenize(a) => commands::tokenize::run(&a),
+        Command::Score(a) => commands::score::run(&a),
+        Command::Cluster(a) => commands::cluster::run(&a),
+        Command::Reduce(a) => commands::reduce::run(&a),
         Command::Generate(a) => commands::generate::run(&a),
         Command::Hmm(a) => commands::hmm::run(&a),
     };

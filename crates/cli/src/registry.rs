@@ -7,6 +7,7 @@ use breadth_core::{Error, Result};
 pub fn all_models() -> Vec<ModelSpec> {
     let mut models = breadth_data::registry::models();
     models.extend(breadth_classic::registry::models());
+    models.extend(breadth_nn::registry::models());
     models
 }
 

@@ -308,3 +308,68 @@ fn generate_writes_a_csv_that_fits_back() {
     let o = breadth(&["generate", "--list"]);
     assert!(stdout(&o).contains("n_clusters_per_class"));
 }
+
+#[test]
+fn cluster_reduce_and_score_report_and_plot() {
+    let o = breadth(&[
+        "cluster",
+        "kmeans",
+        "--data",
+        "builtin:iris",
+        "--set",
+        "n_clusters=3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["clusters"], 3);
+    let ari = report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m[0] == "adjusted_rand_index")
+        .unwrap()[1]
+        .as_f64()
+        .unwrap();
+    assert!(
+        ari > 0.7,
+        "k-means recovers iris's species roughly: ARI {ari}"
+    );
+
+    let plot = tmp("pca.png");
+    let o = breadth(&[
+        "reduce",
+        "pca",
+        "--data",
+        "builtin:iris",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(&std::fs::read(&plot).unwrap()[..4], b"\x89PNG");
+
+    let (truth, pred) = (tmp("truth.csv"), tmp("pred.csv"));
+    std::fs::write(&truth, "truth\ncat\ndog\ndog\ncat\n").unwrap();
+    std::fs::write(&pred, "prediction\ncat\ndog\ncat\ncat\n").unwrap();
+    let o = breadth(&[
+        "score",
+        "--truth",
+        truth.to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let accuracy = summary["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v[0] == "accuracy")
+        .unwrap()[1]
+        .as_f64()
+        .unwrap();
+    assert_eq!(accuracy, 0.75);
+    let o = breadth(&["cluster", "logistic-regression", "--data", "builtin:iris"]);
+    assert_eq!(o.status.code(), Some(2), "a classifier is not a clustering");
+}

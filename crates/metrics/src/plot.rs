@@ -343,6 +343,115 @@ pub fn plot_confusion_matrix(
     )
 }
 
+/// Ten distinguishable colours for scatter groups (matplotlib's `tab10`).
+const TAB10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn draw_scatter<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    axes: (&str, &str),
+    points: &[(f64, f64)],
+    groups: &[usize],
+    names: &[String],
+) -> std::result::Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let span = |f: fn(&(f64, f64)) -> f64| {
+        let (lo, hi) = points
+            .iter()
+            .map(f)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            });
+        let pad = ((hi - lo) * 0.05).max(1e-9);
+        (lo - pad)..(hi + pad)
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 28))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(65)
+        .build_cartesian_2d(span(|p| p.0), span(|p| p.1))
+        .map_err(|x| e(&x))?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .axis_desc_style(("sans-serif", 22))
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(|x| e(&x))?;
+    for (g, name) in names.iter().enumerate() {
+        let color = TAB10[g % TAB10.len()];
+        let members = points
+            .iter()
+            .zip(groups)
+            .filter(|(_, &k)| k == g)
+            .map(|(p, _)| *p);
+        chart
+            .draw_series(members.map(|p| Circle::new(p, 3, color.mix(0.75).filled())))
+            .map_err(|x| e(&x))?
+            .label(name.as_str())
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+    }
+    if names.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 18))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|x| e(&x))?;
+    }
+    root.present().map_err(|x| e(&x))
+}
+
+/// Scatter plot of 2-D points coloured by group (`groups[i]` indexes `names`; one group named
+/// `""` draws without a legend), for embeddings such as PCA or t-SNE.
+pub fn plot_scatter(
+    points: &[(f64, f64)],
+    groups: &[usize],
+    names: &[String],
+    title: &str,
+    axes: (&str, &str),
+    path: &Path,
+) -> Result<()> {
+    if points.is_empty() || points.len() != groups.len() {
+        return Err(Error::shape(
+            "scatter points and groups",
+            points.len(),
+            groups.len(),
+        ));
+    }
+    if let Some(&g) = groups.iter().find(|&&g| g >= names.len()) {
+        return Err(Error::param(
+            "groups",
+            format!("group {g} has no name ({} names)", names.len()),
+        ));
+    }
+    if points.iter().any(|p| !p.0.is_finite() || !p.1.is_finite()) {
+        return Err(Error::param("points", "a point is not finite"));
+    }
+    render(
+        path,
+        SIZE,
+        |root| draw_scatter(root, title, axes, points, groups, names),
+        |root| draw_scatter(root, title, axes, points, groups, names),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! One module per subcommand: its clap arguments (`Args`) and `run`.
 
+pub mod cluster;
 pub mod compare;
 pub mod cv;
 pub mod datasets;
@@ -8,5 +9,7 @@ pub mod generate;
 pub mod hmm;
 pub mod models;
 pub mod predict;
+pub mod reduce;
+pub mod score;
 pub mod search;
 pub mod tokenize;

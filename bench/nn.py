@@ -1,0 +1,104 @@
+"""Training throughput of breadth-nn against PyTorch (CPU, 2 threads): an MLP and a small CNN,
+same sizes, same batch size, same optimizer (Adam, lr 1e-3), same number of epochs.
+
+Run: python3 bench/nn.py [n_mlp] [n_cnn]
+Quality is the mean training loss of the last epoch (cross-entropy): equal losses mean the two
+sides did the same work. Seconds are training time only (data already in memory as tensors).
+Also printed: samples per second and the achieved GFLOP/s of the MLP (6 flops per weight per
+sample: forward, and two products in the backward pass).
+"""
+
+import sys
+
+import numpy as np
+import torch
+
+from harness import DATA, Row, compare, example, run_ours, timed
+
+torch.set_num_threads(2)
+n_mlp = int(sys.argv[1]) if len(sys.argv) > 1 else 16384
+n_cnn = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
+D, H, K, BATCH, EPOCHS = 256, 512, 10, 128, 2
+S, CNN_BATCH, CNN_EPOCHS = 28, 64, 1
+DATA.mkdir(parents=True, exist_ok=True)
+rng = np.random.default_rng(0)
+
+# MLP data: labels of a random teacher network, so the task is learnable.
+X = rng.standard_normal((n_mlp, D))
+teacher = np.maximum(X @ rng.standard_normal((D, 64)), 0) @ rng.standard_normal((64, K))
+y = teacher.argmax(1).astype(np.float64)[:, None]
+mlp_paths = [DATA / f"nn_mlp_{name}_{n_mlp}.npy" for name in ("X", "y")]
+np.save(mlp_paths[0], X)
+np.save(mlp_paths[1], y)
+
+# CNN data: smooth random images, labels of a random linear teacher on 7x7 averages.
+img = rng.standard_normal((n_cnn, S, S))
+img = (img + np.roll(img, 1, 1) + np.roll(img, 1, 2) + np.roll(img, (1, 1), (1, 2))) / 2
+coarse = img.reshape(n_cnn, 7, 4, 7, 4).mean((2, 4)).reshape(n_cnn, 49)
+yc = (coarse @ rng.standard_normal((49, K))).argmax(1).astype(np.float64)[:, None]
+cnn_paths = [DATA / f"nn_cnn_{name}_{n_cnn}.npy" for name in ("X", "y")]
+np.save(cnn_paths[0], img.reshape(n_cnn, S * S))
+np.save(cnn_paths[1], yc)
+
+binary = example("breadth-nn", "bench_nn")
+
+
+def torch_train(model, x, t, epochs, batch):
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = x.shape[0]
+    last = float("nan")
+
+    def run():
+        nonlocal last
+        g = torch.Generator().manual_seed(0)
+        for _ in range(epochs):
+            total = 0.0
+            for idx in torch.randperm(n, generator=g).split(batch):
+                opt.zero_grad()
+                loss = loss_fn(model(x[idx]), t[idx])
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            last = total / n
+
+    seconds, _ = timed(run)
+    return {"seconds": seconds, "quality": last}
+
+
+def mlp_peer():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(D, H), torch.nn.ReLU(), torch.nn.Linear(H, H), torch.nn.ReLU(), torch.nn.Linear(H, K)
+    )
+    x = torch.tensor(X, dtype=torch.float32)
+    t = torch.tensor(y[:, 0], dtype=torch.int64)
+    return torch_train(model, x, t, EPOCHS, BATCH)
+
+
+def cnn_peer():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(32 * (S // 4) ** 2, K),
+    )
+    x = torch.tensor(img.reshape(n_cnn, 1, S, S), dtype=torch.float32)
+    t = torch.tensor(yc[:, 0], dtype=torch.int64)
+    return torch_train(model, x, t, CNN_EPOCHS, CNN_BATCH)
+
+
+rows = [
+    Row(f"MLP {D}-{H}-{H}-{K} Adam b{BATCH} x{EPOCHS}ep", f"{n_mlp}x{D}",
+        lambda: run_ours(binary, "mlp", *mlp_paths, EPOCHS, BATCH, H, threads=2), mlp_peer, "torch", "last-epoch loss"),
+    Row(f"CNN 16-32 conv3 Adam b{CNN_BATCH} x{CNN_EPOCHS}ep", f"{n_cnn}x1x{S}x{S}",
+        lambda: run_ours(binary, "cnn", *cnn_paths, CNN_EPOCHS, CNN_BATCH, threads=2), cnn_peer, "torch", "last-epoch loss"),
+]
+results = compare("nn", rows, repeats=3, peers=("torch",))
+flops_per_sample = 6 * (D * H + H * H + H * K)
+for r, (n, epochs) in zip(results, [(n_mlp, EPOCHS), (n_cnn, CNN_EPOCHS)]):
+    line = f"{r['model']}: samples/s ours {n * epochs / r['ours_seconds']:.0f}, torch {n * epochs / r['peer_seconds']:.0f}"
+    if r["model"].startswith("MLP"):
+        gf = lambda s: flops_per_sample * n * epochs / s / 1e9
+        line += f"; achieved GFLOP/s ours {gf(r['ours_seconds']):.1f}, torch {gf(r['peer_seconds']):.1f}"
+    print(line)

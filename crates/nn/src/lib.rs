@@ -1,0 +1,52 @@
+//! # breadth-nn
+//!
+//! Deep learning on [candle](https://github.com/huggingface/candle): building blocks whose forward
+//! and backward passes are checked against PyTorch and against finite differences, our own
+//! optimizers and learning-rate schedules, one training loop with resumable checkpoints, and
+//! neural estimators usable from the `breadth` command line.
+//!
+//! - [`activation`], [`layers`], [`loss`]: the blocks. All are composed of candle operations that
+//!   record a backward pass (several fused candle ops do not, see the crate's conventions).
+//! - [`init`]: Xavier/Glorot and He/Kaiming initialisation drawn from our seeded generator.
+//! - [`params`]: the ordered, named set of trainable variables and buffers of a model.
+//! - [`clip`]: gradient clipping by global norm and by value.
+//! - [`optim`]: SGD (momentum, Nesterov), RMSprop, Adam, AdamW and schedules.
+//! - [`train`]: minibatch training with validation, early stopping and checkpoints.
+//! - [`mlp`]: the multi-layer perceptron as a breadth classifier and regressor; [`settings`]:
+//!   the training settings and input handling the neural estimators share.
+//! - [`cnn`]: a convolutional network classifier for small images.
+//! - [`gradcheck`]: finite-difference gradient checking.
+//!
+//! Layer functions return `candle_core::Result` (they are tensor code, like candle-nn's); the
+//! estimator and training APIs return [`breadth_core::Result`].
+//!
+//! ```
+//! use breadth_nn::activation::softmax;
+//! use candle_core::{Device, Tensor};
+//! let x = Tensor::new(&[[1.0f32, 2.0, 3.0]], &Device::Cpu).unwrap();
+//! let p = softmax(&x).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+//! assert!((p - 1.0).abs() < 1e-6);
+//! ```
+#![deny(missing_docs)]
+
+pub mod activation;
+pub mod clip;
+pub mod cnn;
+pub mod gradcheck;
+pub mod init;
+pub mod layers;
+pub mod loss;
+pub mod mlp;
+pub mod optim;
+pub mod params;
+pub mod registry;
+pub mod settings;
+pub mod train;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+/// A candle error as a breadth error, naming what was being computed.
+pub(crate) fn tensor_err(what: &str) -> impl Fn(candle_core::Error) -> breadth_core::Error + '_ {
+    move |e| breadth_core::Error::numerical(what, e.to_string())
+}
