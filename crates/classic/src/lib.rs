@@ -19,6 +19,7 @@ pub mod hmm;
 pub mod linear;
 pub mod neighbors;
 pub mod optim;
+pub mod outlier;
 pub mod registry;
 pub mod semi_supervised;
 pub mod svm;

@@ -20,6 +20,10 @@ use crate::neighbors::{
     KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
     RadiusNeighborsRegressorParams,
 };
+use crate::outlier::{
+    EllipticEnvelopeParams, IsolationForestParams, LocalOutlierFactorParams,
+    UnivariateOutlierParams,
+};
 use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpreadingParams};
 use crate::semi_supervised::self_training::SelfTrainingParams;
 use crate::svm::linear_svc::LinearSvcParams;
@@ -28,6 +32,22 @@ use crate::svm::svc::{SvcParams, SvrParams};
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
     vec![
+        ModelSpec::clusterer::<IsolationForestParams>(
+            "isolation-forest",
+            "Outliers (-1) isolated quickly by random trees; inliers +1",
+        ),
+        ModelSpec::clusterer::<LocalOutlierFactorParams>(
+            "local-outlier-factor",
+            "Outliers (-1) whose neighbourhood is sparser than their neighbours' (novelty=true for new rows)",
+        ),
+        ModelSpec::clusterer::<EllipticEnvelopeParams>(
+            "elliptic-envelope",
+            "Outliers (-1) far in robust (MCD) Mahalanobis distance",
+        ),
+        ModelSpec::clusterer::<UnivariateOutlierParams>(
+            "univariate-outliers",
+            "Outliers (-1) by a per-feature rule: z-score, modified z-score (MAD) or IQR fences",
+        ),
         ModelSpec::classifier::<DummyClassifierParams>(
             "dummy-classifier",
             "Baseline that ignores the features: most frequent class, prior, stratified or uniform",
