@@ -14,6 +14,7 @@
 
 pub mod bayes;
 pub mod discriminant;
+pub mod drift;
 pub mod dummy;
 pub mod hmm;
 pub mod linear;
