@@ -41,6 +41,10 @@ enum Command {
     Tokenize(commands::tokenize::Args),
     /// Write a seeded synthetic dataset (classification, regression, blobs, moons, circles) as CSV.
     Generate(commands::generate::Args),
+    /// Flag outliers with a detector (isolation-forest, lof, elliptic-envelope, zscore, ...).
+    Outliers(commands::outliers::Args),
+    /// Per-feature drift tests, PSI and adversarial validation of a current table vs a reference.
+    Drift(commands::drift::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
         Command::Search(a) => commands::search::run(&a),
         Command::Tokenize(a) => commands::tokenize::run(&a),
         Command::Generate(a) => commands::generate::run(&a),
+        Command::Outliers(a) => commands::outliers::run(&a),
+        Command::Drift(a) => commands::drift::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
