@@ -16,6 +16,7 @@ pub mod bayes;
 pub mod discriminant;
 pub mod drift;
 pub mod dummy;
+pub mod feature_selection;
 pub mod hmm;
 pub mod linear;
 pub mod neighbors;

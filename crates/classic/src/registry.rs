@@ -12,6 +12,10 @@ use crate::bayes::{
 use crate::discriminant::lda::LdaParams;
 use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
+use crate::feature_selection::{
+    RfeParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams,
+    VarianceThresholdParams,
+};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
 use crate::linear::logistic::LogisticRegressionParams;
 use crate::linear::ols::LinearRegressionParams;
@@ -32,6 +36,26 @@ use crate::svm::svc::{SvcParams, SvrParams};
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
     vec![
+        ModelSpec::transformer::<VarianceThresholdParams>(
+            "variance-threshold",
+            "Feature selection: drop columns whose variance is at most a threshold",
+        ),
+        ModelSpec::transformer::<SelectKBestParams>(
+            "select-k-best",
+            "Feature selection: the k best columns by chi2, ANOVA F or regression F",
+        ),
+        ModelSpec::transformer::<SelectPercentileParams>(
+            "select-percentile",
+            "Feature selection: the best percentile of columns by chi2, ANOVA F or regression F",
+        ),
+        ModelSpec::transformer::<RfeParams>(
+            "rfe",
+            "Feature selection: recursive elimination by linear / logistic coefficients",
+        ),
+        ModelSpec::transformer::<SelectFromLassoParams>(
+            "select-from-lasso",
+            "Feature selection: the columns with non-zero Lasso coefficients",
+        ),
         ModelSpec::clusterer::<IsolationForestParams>(
             "isolation-forest",
             "Outliers (-1) isolated quickly by random trees; inliers +1",
