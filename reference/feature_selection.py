@@ -42,3 +42,13 @@ out["lasso_coef"] = sfm.estimator_.coef_.tolist()
 
 (OUT / "feature_selection.json").write_text(json.dumps(out))
 print(out["rfe_ranking"], out["lasso_support"], out["chi2"]["k3"], out["f_regression"]["p40"])
+
+# Sequential selection: deterministic (unshuffled 5-fold CV, mean R^2).
+from sklearn.feature_selection import SequentialFeatureSelector  # noqa: E402
+
+for direction in ("forward", "backward"):
+    sfs = SequentialFeatureSelector(LinearRegression(), n_features_to_select=4, direction=direction,
+                                    cv=5).fit(Xd, yd)
+    out[f"sfs_{direction}"] = sfs.get_support().astype(int).tolist()
+(OUT / "feature_selection.json").write_text(json.dumps(out))
+print(out["sfs_forward"], out["sfs_backward"])

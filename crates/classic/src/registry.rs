@@ -13,7 +13,7 @@ use crate::discriminant::lda::LdaParams;
 use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::feature_selection::{
-    RfeParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams,
+    RfeParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams, SequentialParams,
     VarianceThresholdParams,
 };
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
@@ -55,6 +55,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::transformer::<SelectFromLassoParams>(
             "select-from-lasso",
             "Feature selection: the columns with non-zero Lasso coefficients",
+        ),
+        ModelSpec::transformer::<SequentialParams>(
+            "sequential-feature-selector",
+            "Feature selection: greedy forward / backward by cross-validated score",
         ),
         ModelSpec::clusterer::<IsolationForestParams>(
             "isolation-forest",

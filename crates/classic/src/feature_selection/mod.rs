@@ -8,7 +8,8 @@
 //! - [`univariate`]: score each column alone (chi-squared, ANOVA F, F of a regression on it) and
 //!   keep the $k$ best or the best percentile;
 //! - [`model_based`]: recursive feature elimination with a linear model's coefficients, and
-//!   selection by the magnitude of L1 (Lasso) coefficients.
+//!   selection by the magnitude of L1 (Lasso) coefficients;
+//! - [`sequential`]: greedy forward or backward selection by cross-validated score.
 //!
 //! Cost: see each module. Reference: I. Guyon, A. Elisseeff, "An Introduction to Variable and
 //! Feature Selection", JMLR 3, 2003; scikit-learn's `sklearn.feature_selection`, which the tests
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod model_based;
+pub mod sequential;
 pub mod univariate;
 pub mod variance;
 
@@ -35,6 +37,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 pub use model_based::{RfeEstimator, RfeParams, SelectFromLassoParams};
+pub use sequential::{Direction, SequentialParams};
 pub use univariate::{ScoreFunc, SelectKBestParams, SelectPercentileParams};
 pub use variance::VarianceThresholdParams;
 
@@ -51,6 +54,8 @@ pub enum SelectorKind {
     Rfe,
     /// [`SelectFromLassoParams`].
     SelectFromLasso,
+    /// [`SequentialParams`].
+    Sequential,
 }
 
 /// A fitted selector: the support mask and the per-feature scores it came from.
@@ -89,7 +94,8 @@ impl SelectedFeatures {
             .filter(|&j| self.support[j])
             .collect()
     }
-    /// The per-feature scores (variance, test statistic, |coefficient|).
+    /// The per-feature scores (variance, test statistic, |coefficient|, or for sequential
+    /// selection the CV score after the step that added or removed the feature, 0 for the others).
     pub fn scores(&self) -> &[f64] {
         &self.scores
     }
@@ -111,6 +117,7 @@ impl Fitted for SelectedFeatures {
             SelectorKind::SelectPercentile => "select-percentile",
             SelectorKind::Rfe => "rfe",
             SelectorKind::SelectFromLasso => "select-from-lasso",
+            SelectorKind::Sequential => "sequential-feature-selector",
         }
     }
     fn n_features_in(&self) -> usize {
