@@ -239,19 +239,18 @@ impl IsolationForest {
         check_predict_input(self, x)?;
         let t = self.trees.len() as f64;
         let mut out = Array1::zeros(x.nrows());
+        // Tree-major within a block of rows: one tree's nodes stay in L1 while the block passes.
         out.as_slice_mut()
             .expect("fresh array is contiguous")
             .par_chunks_mut(256)
             .zip(x.axis_chunks_iter(Axis(0), 256).into_par_iter())
             .for_each(|(o, rows)| {
-                for (oi, row) in o.iter_mut().zip(rows.outer_iter()) {
-                    *oi = self
-                        .trees
-                        .iter()
-                        .map(|tr| path_length(tr, row))
-                        .sum::<f64>()
-                        / t;
+                for tree in &self.trees {
+                    for (oi, row) in o.iter_mut().zip(rows.outer_iter()) {
+                        *oi += path_length(tree, row);
+                    }
                 }
+                o.iter_mut().for_each(|v| *v /= t);
             });
         Ok(out)
     }
@@ -262,9 +261,10 @@ impl IsolationForest {
     }
 }
 
-impl Fit for IsolationForestParams {
-    type Fitted = IsolationForest;
-    fn fit(&self, data: &Dataset) -> Result<IsolationForest> {
+impl IsolationForestParams {
+    /// Fit, and return the normality scores of the training rows that the fit computes anyway
+    /// (for the labels): one pass instead of `fit` followed by `score_samples`.
+    pub fn fit_with_scores(&self, data: &Dataset) -> Result<(IsolationForest, Array1<f64>)> {
         check_fit_input(data)?;
         self.contamination.validate()?;
         if self.n_estimators == 0 {
@@ -304,8 +304,15 @@ impl Fit for IsolationForestParams {
         model.offset = self
             .contamination
             .offset(scores.as_slice().expect("contiguous"), -0.5);
-        model.labels = labels_from_decision(&(scores - model.offset));
-        Ok(model)
+        model.labels = labels_from_decision(&(&scores - model.offset));
+        Ok((model, scores))
+    }
+}
+
+impl Fit for IsolationForestParams {
+    type Fitted = IsolationForest;
+    fn fit(&self, data: &Dataset) -> Result<IsolationForest> {
+        Ok(self.fit_with_scores(data)?.0)
     }
 }
 
@@ -378,6 +385,16 @@ mod tests {
         assert_eq!(m.labels.iter().filter(|&&l| l == -1).count(), 20);
         let bad = IsolationForestParams::default().contamination(Contamination::Fraction(0.7));
         assert!(bad.fit(&ds).is_err());
+    }
+
+    #[test]
+    fn scores_from_fit_equal_score_samples() {
+        let (ds, _) = training();
+        let (model, scores) = IsolationForestParams::default()
+            .seed(4)
+            .fit_with_scores(&ds)
+            .unwrap();
+        assert_eq!(scores, model.score_samples(ds.features()).unwrap());
     }
 
     #[test]
