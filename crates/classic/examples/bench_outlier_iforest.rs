@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use breadth_classic::outlier::IsolationForestParams;
-use breadth_core::{Dataset, Fit};
+use breadth_core::Dataset;
 use ndarray::Array1;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
