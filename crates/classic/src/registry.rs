@@ -30,6 +30,10 @@ use crate::ensemble::forest::{
 use crate::ensemble::gradient_boosting::{
     GradientBoostingClassifierParams, GradientBoostingRegressorParams,
 };
+use crate::feature_selection::{
+    RfeParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams, SequentialParams,
+    VarianceThresholdParams,
+};
 use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
 use crate::linear::huber::HuberParams;
@@ -41,6 +45,10 @@ use crate::neighbors::{
     KNeighborsClassifierParams, KNeighborsRegressorParams, RadiusNeighborsClassifierParams,
     RadiusNeighborsRegressorParams,
 };
+use crate::outlier::{
+    EllipticEnvelopeParams, IsolationForestParams, LocalOutlierFactorParams,
+    UnivariateOutlierParams,
+};
 use crate::semi_supervised::label_propagation::{LabelPropagationParams, LabelSpreadingParams};
 use crate::semi_supervised::self_training::SelfTrainingParams;
 use crate::svm::linear_svc::LinearSvcParams;
@@ -50,6 +58,46 @@ use crate::tree::{DecisionTreeClassifierParams, DecisionTreeRegressorParams};
 /// The models of breadth-classic.
 pub fn models() -> Vec<ModelSpec> {
     vec![
+        ModelSpec::transformer::<VarianceThresholdParams>(
+            "variance-threshold",
+            "Feature selection: drop columns whose variance is at most a threshold",
+        ),
+        ModelSpec::transformer::<SelectKBestParams>(
+            "select-k-best",
+            "Feature selection: the k best columns by chi2, ANOVA F or regression F",
+        ),
+        ModelSpec::transformer::<SelectPercentileParams>(
+            "select-percentile",
+            "Feature selection: the best percentile of columns by chi2, ANOVA F or regression F",
+        ),
+        ModelSpec::transformer::<RfeParams>(
+            "rfe",
+            "Feature selection: recursive elimination by linear / logistic coefficients",
+        ),
+        ModelSpec::transformer::<SelectFromLassoParams>(
+            "select-from-lasso",
+            "Feature selection: the columns with non-zero Lasso coefficients",
+        ),
+        ModelSpec::transformer::<SequentialParams>(
+            "sequential-feature-selector",
+            "Feature selection: greedy forward / backward by cross-validated score",
+        ),
+        ModelSpec::clusterer::<IsolationForestParams>(
+            "isolation-forest",
+            "Outliers (-1) isolated quickly by random trees; inliers +1",
+        ),
+        ModelSpec::clusterer::<LocalOutlierFactorParams>(
+            "local-outlier-factor",
+            "Outliers (-1) whose neighbourhood is sparser than their neighbours' (novelty=true for new rows)",
+        ),
+        ModelSpec::clusterer::<EllipticEnvelopeParams>(
+            "elliptic-envelope",
+            "Outliers (-1) far in robust (MCD) Mahalanobis distance",
+        ),
+        ModelSpec::clusterer::<UnivariateOutlierParams>(
+            "univariate-outliers",
+            "Outliers (-1) by a per-feature rule: z-score, modified z-score (MAD) or IQR fences",
+        ),
         ModelSpec::classifier::<DummyClassifierParams>(
             "dummy-classifier",
             "Baseline that ignores the features: most frequent class, prior, stratified or uniform",

@@ -49,6 +49,10 @@ enum Command {
     Generate(commands::generate::Args),
     /// Train hidden Markov models on text sequences and decode them (Viterbi).
     Hmm(commands::hmm::Args),
+    /// Flag outliers with a detector (isolation-forest, lof, elliptic-envelope, zscore, ...).
+    Outliers(commands::outliers::Args),
+    /// Per-feature drift tests, PSI and adversarial validation of a current table vs a reference.
+    Drift(commands::drift::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,8 @@ fn main() -> ExitCode {
         Command::Reduce(a) => commands::reduce::run(&a),
         Command::Generate(a) => commands::generate::run(&a),
         Command::Hmm(a) => commands::hmm::run(&a),
+        Command::Outliers(a) => commands::outliers::run(&a),
+        Command::Drift(a) => commands::drift::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

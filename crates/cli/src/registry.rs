@@ -53,10 +53,19 @@ mod tests {
             let candidates = match spec.task {
                 Task::Regression => vec![diabetes.clone()],
                 Task::Classification => vec![iris.clone(), digits.clone()],
-                Task::Clustering | Task::Transformation => {
+                Task::Clustering => {
                     vec![
                         iris.clone().without_target(),
                         digits.clone().without_target(),
+                    ]
+                }
+                // Supervised selectors need a target: unlabelled data first, then labelled.
+                Task::Transformation => {
+                    vec![
+                        iris.clone().without_target(),
+                        digits.clone().without_target(),
+                        iris.clone(),
+                        diabetes.clone(),
                     ]
                 }
             };

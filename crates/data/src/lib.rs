@@ -20,6 +20,7 @@ pub mod npy;
 pub mod pipeline;
 pub mod preprocessing;
 pub mod registry;
+pub mod resample;
 pub mod sampling;
 
 use breadth_core::Result;
