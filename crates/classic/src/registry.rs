@@ -13,8 +13,8 @@ use crate::discriminant::lda::LdaParams;
 use crate::discriminant::qda::QdaParams;
 use crate::dummy::{DummyClassifierParams, DummyRegressorParams};
 use crate::feature_selection::{
-    RfeParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams, SequentialParams,
-    VarianceThresholdParams,
+    RfeParams, RfecvParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams,
+    SequentialParams, VarianceThresholdParams,
 };
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
 use crate::linear::logistic::LogisticRegressionParams;
@@ -55,6 +55,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::transformer::<SelectFromLassoParams>(
             "select-from-lasso",
             "Feature selection: the columns with non-zero Lasso coefficients",
+        ),
+        ModelSpec::transformer::<RfecvParams>(
+            "rfecv",
+            "Feature selection: RFE with the number of features chosen by cross-validation",
         ),
         ModelSpec::transformer::<SequentialParams>(
             "sequential-feature-selector",
