@@ -52,3 +52,12 @@ for direction in ("forward", "backward"):
     out[f"sfs_{direction}"] = sfs.get_support().astype(int).tolist()
 (OUT / "feature_selection.json").write_text(json.dumps(out))
 print(out["sfs_forward"], out["sfs_backward"])
+
+# RFECV: unshuffled 5-fold CV (KFold for a regressor), mean R^2 per number of features.
+from sklearn.feature_selection import RFECV  # noqa: E402
+
+rfecv = RFECV(LinearRegression(), step=1, cv=5).fit(Xd, yd)
+out["rfecv_support"] = rfecv.get_support().astype(int).tolist()
+out["rfecv_mean_scores"] = rfecv.cv_results_["mean_test_score"].tolist()
+(OUT / "feature_selection.json").write_text(json.dumps(out))
+print(out["rfecv_support"], out["rfecv_mean_scores"])

@@ -31,8 +31,8 @@ use crate::ensemble::gradient_boosting::{
     GradientBoostingClassifierParams, GradientBoostingRegressorParams,
 };
 use crate::feature_selection::{
-    RfeParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams, SequentialParams,
-    VarianceThresholdParams,
+    RfeParams, RfecvParams, SelectFromLassoParams, SelectKBestParams, SelectPercentileParams,
+    SequentialParams, VarianceThresholdParams,
 };
 use crate::gbdt::{GbdtClassifierParams, GbdtRegressorParams};
 use crate::linear::coordinate_descent::{ElasticNetParams, LassoParams};
@@ -77,6 +77,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::transformer::<SelectFromLassoParams>(
             "select-from-lasso",
             "Feature selection: the columns with non-zero Lasso coefficients",
+        ),
+        ModelSpec::transformer::<RfecvParams>(
+            "rfecv",
+            "Feature selection: RFE with the number of features chosen by cross-validation",
         ),
         ModelSpec::transformer::<SequentialParams>(
             "sequential-feature-selector",

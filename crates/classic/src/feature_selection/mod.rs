@@ -8,7 +8,8 @@
 //! - [`univariate`]: score each column alone (chi-squared, ANOVA F, F of a regression on it) and
 //!   keep the $k$ best or the best percentile;
 //! - [`model_based`]: recursive feature elimination with a linear model's coefficients, and
-//!   selection by the magnitude of L1 (Lasso) coefficients;
+//!   selection by the magnitude of L1 (Lasso) coefficients; [`rfecv`] picks RFE's feature count
+//!   by cross-validation;
 //! - [`sequential`]: greedy forward or backward selection by cross-validated score.
 //!
 //! Cost: see each module. Reference: I. Guyon, A. Elisseeff, "An Introduction to Variable and
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod model_based;
+pub mod rfecv;
 pub mod sequential;
 pub mod univariate;
 pub mod variance;
@@ -37,6 +39,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 pub use model_based::{RfeEstimator, RfeParams, SelectFromLassoParams};
+pub use rfecv::RfecvParams;
 pub use sequential::{Direction, SequentialParams};
 pub use univariate::{ScoreFunc, SelectKBestParams, SelectPercentileParams};
 pub use variance::VarianceThresholdParams;
@@ -56,6 +59,8 @@ pub enum SelectorKind {
     SelectFromLasso,
     /// [`SequentialParams`].
     Sequential,
+    /// [`RfecvParams`].
+    Rfecv,
 }
 
 /// A fitted selector: the support mask and the per-feature scores it came from.
@@ -118,6 +123,7 @@ impl Fitted for SelectedFeatures {
             SelectorKind::Rfe => "rfe",
             SelectorKind::SelectFromLasso => "select-from-lasso",
             SelectorKind::Sequential => "sequential-feature-selector",
+            SelectorKind::Rfecv => "rfecv",
         }
     }
     fn n_features_in(&self) -> usize {

@@ -87,6 +87,46 @@ impl RfeEstimator {
     }
 }
 
+/// Recursive elimination down to `keep` features, `step` at a time: calls `visit` with the
+/// remaining columns before each elimination and at the end; returns the dropped columns of each
+/// round and the last importance of every column.
+pub(crate) fn eliminate(
+    estimator: RfeEstimator,
+    data: &Dataset,
+    keep: usize,
+    step: usize,
+    mut visit: impl FnMut(&[usize]) -> Result<()>,
+) -> Result<(Vec<Vec<usize>>, Vec<f64>)> {
+    let d = data.n_features();
+    let mut remaining: Vec<usize> = (0..d).collect();
+    let mut dropped_rounds: Vec<Vec<usize>> = Vec::new();
+    let mut scores = vec![0.0; d];
+    loop {
+        visit(&remaining)?;
+        let sub = data.with_features(
+            data.features().select(Axis(1), &remaining),
+            remaining
+                .iter()
+                .map(|&j| data.feature_names()[j].clone())
+                .collect(),
+        )?;
+        let imp = estimator.importances(&sub)?;
+        remaining
+            .iter()
+            .zip(&imp)
+            .for_each(|(&j, &v)| scores[j] = v);
+        if remaining.len() <= keep {
+            return Ok((dropped_rounds, scores));
+        }
+        let n_drop = step.min(remaining.len() - keep);
+        let mut order: Vec<usize> = (0..remaining.len()).collect();
+        order.sort_by(|&a, &b| imp[a].total_cmp(&imp[b]));
+        let drop: Vec<usize> = order[..n_drop].iter().map(|&i| remaining[i]).collect();
+        remaining.retain(|j| !drop.contains(j));
+        dropped_rounds.push(drop);
+    }
+}
+
 /// Hyper-parameters of recursive feature elimination.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RfeParams {
@@ -169,33 +209,9 @@ impl Fit for RfeParams {
         if self.step == 0 {
             return Err(Error::param("step", "must be at least 1"));
         }
-        let mut remaining: Vec<usize> = (0..d).collect();
+        let (dropped_rounds, scores) =
+            eliminate(self.estimator, data, keep, self.step, |_| Ok(()))?;
         let mut ranking = vec![1usize; d];
-        let mut dropped_rounds: Vec<Vec<usize>> = Vec::new();
-        let mut scores = vec![0.0; d];
-        loop {
-            let sub = data.with_features(
-                data.features().select(Axis(1), &remaining),
-                remaining
-                    .iter()
-                    .map(|&j| data.feature_names()[j].clone())
-                    .collect(),
-            )?;
-            let imp = self.estimator.importances(&sub)?;
-            remaining
-                .iter()
-                .zip(&imp)
-                .for_each(|(&j, &v)| scores[j] = v);
-            if remaining.len() == keep {
-                break;
-            }
-            let n_drop = self.step.min(remaining.len() - keep);
-            let mut order: Vec<usize> = (0..remaining.len()).collect();
-            order.sort_by(|&a, &b| imp[a].total_cmp(&imp[b]));
-            let drop: Vec<usize> = order[..n_drop].iter().map(|&i| remaining[i]).collect();
-            remaining.retain(|j| !drop.contains(j));
-            dropped_rounds.push(drop);
-        }
         // The last features dropped rank 2, the first dropped rank highest.
         for (r, round) in dropped_rounds.iter().rev().enumerate() {
             round.iter().for_each(|&j| ranking[j] = r + 2);

@@ -135,7 +135,7 @@ impl Configurable for SequentialParams {
 }
 
 /// Contiguous unshuffled folds: test rows of each.
-fn folds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn folds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
     let mut start = 0;
     (0..k)
         .map(|f| {
@@ -146,37 +146,49 @@ fn folds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
+/// Score ($R^2$ or accuracy) on the `test` rows of the model fitted on the `train` rows, both
+/// restricted to the columns `cols`.
+pub(crate) fn split_score(
+    est: RfeEstimator,
+    data: &Dataset,
+    cols: &[usize],
+    train: &[usize],
+    test: &[usize],
+) -> Result<f64> {
+    let x = data.features().select(Axis(1), cols);
+    let target = data
+        .target()
+        .ok_or_else(|| Error::param("data", "feature selection by score needs a target"))?;
+    let ds = Dataset::new(x.select(Axis(0), train)).with_target(target.select(train))?;
+    let xt = x.select(Axis(0), test);
+    match (est, target.select(test)) {
+        (RfeEstimator::LinearRegression, Target::Continuous(y)) => {
+            let pred = LinearRegressionParams::default()
+                .fit(&ds)?
+                .predict(xt.view())?;
+            breadth_metrics::regression::r2_score(y.view(), pred.view())
+        }
+        (RfeEstimator::LogisticRegression, Target::Classes { labels, .. }) => {
+            let pred = LogisticRegressionParams::default()
+                .fit(&ds)?
+                .predict(xt.view())?;
+            breadth_metrics::classification::accuracy(labels.view(), pred.view(), None)
+        }
+        _ => Err(Error::param(
+            "estimator",
+            format!("{est} does not fit this target"),
+        )),
+    }
+}
+
 /// Mean cross-validated score of the model on the columns `cols`.
 fn cv_score(est: RfeEstimator, data: &Dataset, cols: &[usize], k: usize) -> Result<f64> {
-    let x = data.features().select(Axis(1), cols);
-    let n = x.nrows();
+    let n = data.n_samples();
     let mut total = 0.0;
     for test in folds(n, k) {
         let train: Vec<usize> = (0..n).filter(|i| !test.contains(i)).collect();
         let test: Vec<usize> = test.collect();
-        let target = data.target().expect("checked at fit");
-        let ds = Dataset::new(x.select(Axis(0), &train)).with_target(target.select(&train))?;
-        let xt = x.select(Axis(0), &test);
-        total += match (est, target.select(&test)) {
-            (RfeEstimator::LinearRegression, Target::Continuous(y)) => {
-                let pred = LinearRegressionParams::default()
-                    .fit(&ds)?
-                    .predict(xt.view())?;
-                breadth_metrics::regression::r2_score(y.view(), pred.view())?
-            }
-            (RfeEstimator::LogisticRegression, Target::Classes { labels, .. }) => {
-                let pred = LogisticRegressionParams::default()
-                    .fit(&ds)?
-                    .predict(xt.view())?;
-                breadth_metrics::classification::accuracy(labels.view(), pred.view(), None)?
-            }
-            _ => {
-                return Err(Error::param(
-                    "estimator",
-                    format!("{est} does not fit this target"),
-                ))
-            }
-        };
+        total += split_score(est, data, cols, &train, &test)?;
     }
     Ok(total / k as f64)
 }
