@@ -439,9 +439,21 @@ impl BpeTokenizer {
     /// but occurs in the text is an error (tiktoken's default), so that user text cannot inject
     /// control tokens by accident. The post-processor's ids are added.
     pub fn encode(&self, text: &str, allowed: &AllowedSpecial) -> Result<Vec<u32>> {
+        self.encode_with_specials(text, allowed, &AllowedSpecial::All)
+    }
+
+    /// tiktoken's `encode(text, allowed_special, disallowed_special)`: allowed special tokens
+    /// become their ids, a disallowed one that is not allowed is an error, and any other special
+    /// token is encoded as ordinary text.
+    pub fn encode_with_specials(
+        &self,
+        text: &str,
+        allowed: &AllowedSpecial,
+        disallowed: &AllowedSpecial,
+    ) -> Result<Vec<u32>> {
         let mut out = self.post.prefix.clone();
         self.specials
-            .split(text, allowed, |segment| match segment {
+            .split_with(text, allowed, disallowed, |segment| match segment {
                 Ok(s) => self.encode_segment(s, &mut out),
                 Err(id) => out.push(id),
             })?;
