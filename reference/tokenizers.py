@@ -158,6 +158,21 @@ def main() -> None:
         "words": words,
         "ids": [[t.id for t in model.tokenize(w)] for w in words],
     }
+    # Training quality: HF's Unigram trainer on the first 300,000 characters (one document per
+    # line), vocab 500; bytes per token of its own encoding of that text.
+    head_docs = text[:300_000].splitlines(keepends=True)
+    small = Tokenizer(models.Unigram())
+    small.pre_tokenizer = pre_tokenizers.Metaspace()
+    small.train_from_iterator(
+        head_docs,
+        trainers.UnigramTrainer(
+            vocab_size=500, unk_token="<unk>", special_tokens=["<unk>"], show_progress=False
+        ),
+    )
+    n_tokens = sum(len(e.ids) for e in small.encode_batch(head_docs))
+    expected["unigram"]["train_head_chars"] = 300_000
+    expected["unigram"]["train_vocab"] = 500
+    expected["unigram"]["train_bytes_per_token"] = len(text[:300_000].encode()) / n_tokens
     (OUT / "expected.json").write_text(json.dumps(expected, ensure_ascii=False))
     for p in sorted(OUT.iterdir()):
         print(f"{p.name:32} {p.stat().st_size:>9} bytes")

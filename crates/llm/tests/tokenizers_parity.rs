@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use breadth_llm::tokenizer::bpe_train::BpeTrainer;
 use breadth_llm::tokenizer::pretokenize::Pattern;
+use breadth_llm::tokenizer::unigram::UnigramTrainer;
 use breadth_llm::tokenizer::{hf_json, tiktoken, AllowedSpecial, SpecialTokens, Tokenizer};
 use serde_json::Value;
 
@@ -178,6 +179,24 @@ fn hf_unigram_viterbi_segments_identically() {
         tok.model().encode_word(w.as_str().unwrap(), &mut got);
         assert_eq!(got, ids_of(want), "{w}");
     }
+}
+
+#[test]
+fn unigram_training_compresses_at_least_as_well_as_hf() {
+    let e = &expected()["unigram"];
+    let text = corpus();
+    let head = &text[..e["train_head_chars"].as_u64().unwrap() as usize];
+    let docs: Vec<&str> = head.split_inclusive('\n').collect();
+    let vocab = e["train_vocab"].as_u64().unwrap() as usize;
+    let tok = UnigramTrainer::default()
+        .vocab_size(vocab)
+        .train(&docs)
+        .unwrap();
+    assert_eq!(tok.model().pieces().len(), vocab);
+    let n: usize = tok.encode_batch(&docs).unwrap().iter().map(Vec::len).sum();
+    let ours = head.len() as f64 / n as f64;
+    let hf = e["train_bytes_per_token"].as_f64().unwrap();
+    assert!(ours >= 0.98 * hf, "bytes per token: ours {ours}, HF {hf}");
 }
 
 #[test]

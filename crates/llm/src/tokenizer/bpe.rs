@@ -422,6 +422,40 @@ impl BpeTokenizer {
         }
     }
 
+    /// [`encode_ordinary`](Self::encode_ordinary) of one long text on all rayon threads, with the
+    /// same result. For the GPT-2 and cl100k patterns a line break between two printable ASCII
+    /// characters is always a piece of its own (no alternative of either regex crosses it, and the
+    /// look-ahead sees the same next character), and the scanners restart without state, so the
+    /// text is cut after such line breaks into chunks of about 256 KiB. Other patterns (and
+    /// `add_prefix_space`) encode sequentially.
+    pub fn encode_ordinary_parallel(&self, text: &str) -> Vec<u32> {
+        self.encode_in_chunks(text, 1 << 18)
+    }
+
+    fn encode_in_chunks(&self, text: &str, size: usize) -> Vec<u32> {
+        if !matches!(self.pattern, Pattern::Gpt2 | Pattern::Cl100k) || self.add_prefix_space {
+            return self.encode_ordinary(text);
+        }
+        let b = text.as_bytes();
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        while start < b.len() {
+            let mut end = (start + size).min(b.len());
+            while end < b.len()
+                && !(end >= 2
+                    && b[end - 1] == b'\n'
+                    && b[end - 2].is_ascii_graphic()
+                    && b[end].is_ascii_graphic())
+            {
+                end += 1;
+            }
+            chunks.push(&text[start..end]);
+            start = end;
+        }
+        let parts: Vec<Vec<u32>> = chunks.par_iter().map(|c| self.encode_ordinary(c)).collect();
+        parts.concat()
+    }
+
     /// Encode arbitrary bytes: valid UTF-8 runs are pre-tokenized, each invalid sequence is a
     /// piece of its own. `decode_bytes` gives the input back.
     pub fn encode_bytes(&self, bytes: &[u8]) -> Vec<u32> {
@@ -439,9 +473,21 @@ impl BpeTokenizer {
     /// but occurs in the text is an error (tiktoken's default), so that user text cannot inject
     /// control tokens by accident. The post-processor's ids are added.
     pub fn encode(&self, text: &str, allowed: &AllowedSpecial) -> Result<Vec<u32>> {
+        self.encode_with_specials(text, allowed, &AllowedSpecial::All)
+    }
+
+    /// tiktoken's `encode(text, allowed_special, disallowed_special)`: allowed special tokens
+    /// become their ids, a disallowed one that is not allowed is an error, and any other special
+    /// token is encoded as ordinary text.
+    pub fn encode_with_specials(
+        &self,
+        text: &str,
+        allowed: &AllowedSpecial,
+        disallowed: &AllowedSpecial,
+    ) -> Result<Vec<u32>> {
         let mut out = self.post.prefix.clone();
         self.specials
-            .split(text, allowed, |segment| match segment {
+            .split_with(text, allowed, disallowed, |segment| match segment {
                 Ok(s) => self.encode_segment(s, &mut out),
                 Err(id) => out.push(id),
             })?;
@@ -592,6 +638,27 @@ mod tests {
             new: 2,
         };
         assert!(BpeModel::new(tokens, vec![missing], false, None).is_err());
+    }
+
+    #[test]
+    fn chunked_encoding_equals_sequential_encoding() {
+        let text = breadth_data::datasets::shakespeare().unwrap();
+        let text = &text[..200_000];
+        for pattern in [Pattern::Gpt2, Pattern::Cl100k] {
+            let tok = BpeTrainer::default()
+                .vocab_size(400)
+                .pattern(pattern)
+                .train(&[&text[..50_000]])
+                .unwrap();
+            let want = tok.encode_ordinary(text);
+            assert_eq!(tok.encode_in_chunks(text, 997), want);
+            assert_eq!(tok.encode_ordinary_parallel(text), want);
+            let tricky = "a  \nb\n\nc \n d\n'e\n\r\nf\n".repeat(50);
+            assert_eq!(
+                tok.encode_in_chunks(&tricky, 3),
+                tok.encode_ordinary(&tricky)
+            );
+        }
     }
 
     #[test]

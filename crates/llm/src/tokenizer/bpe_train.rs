@@ -473,5 +473,14 @@ mod tests {
             .unwrap();
         assert_eq!(*ids.last().unwrap(), 0);
         assert_eq!(a.decode(&ids).unwrap(), "the cat<|end|>");
+        use crate::tokenizer::AllowedSpecial as A;
+        let as_text = a
+            .encode_with_specials("x<|end|>", &A::None, &A::None)
+            .unwrap();
+        assert_eq!(as_text, a.encode_ordinary("x<|end|>"));
+        assert!(!as_text.contains(&0));
+        assert!(a
+            .encode_with_specials("x<|end|>", &A::None, &A::Only(vec!["<|end|>".into()]))
+            .is_err());
     }
 }

@@ -20,6 +20,10 @@
 //! sp.split("a<|endoftext|>b", &AllowedSpecial::All, |p| parts.push(p)).unwrap();
 //! assert_eq!(parts, vec![Ok("a"), Err(50256), Ok("b")]);
 //! assert!(sp.split("a<|endoftext|>", &AllowedSpecial::None, |_| {}).is_err());
+//! // Neither allowed nor disallowed: ordinary text.
+//! let mut parts = Vec::new();
+//! sp.split_with("a<|endoftext|>", &AllowedSpecial::None, &AllowedSpecial::None, |p| parts.push(p)).unwrap();
+//! assert_eq!(parts, vec![Ok("a<|endoftext|>")]);
 //! ```
 
 pub mod bpe;
@@ -111,6 +115,19 @@ impl SpecialTokens {
         &self,
         text: &'a str,
         allowed: &AllowedSpecial,
+        f: impl FnMut(std::result::Result<&'a str, u32>),
+    ) -> Result<()> {
+        self.split_with(text, allowed, &AllowedSpecial::All, f)
+    }
+
+    /// [`split`](Self::split) with tiktoken's two sets: allowed special tokens become their ids,
+    /// an occurrence of a `disallowed` one that is not allowed is an error, and the others are
+    /// ordinary text.
+    pub fn split_with<'a>(
+        &self,
+        text: &'a str,
+        allowed: &AllowedSpecial,
+        disallowed: &AllowedSpecial,
         mut f: impl FnMut(std::result::Result<&'a str, u32>),
     ) -> Result<()> {
         if self.tokens.is_empty() {
@@ -121,7 +138,17 @@ impl SpecialTokens {
         }
         // Next occurrence of each special at or after `pos` (usize::MAX: none left).
         let find = |s: &str, from: usize| text[from..].find(s).map_or(usize::MAX, |p| p + from);
-        let mut next: Vec<usize> = self.tokens.iter().map(|(s, _)| find(s, 0)).collect();
+        let mut next: Vec<usize> = self
+            .tokens
+            .iter()
+            .map(|(s, _)| {
+                if allowed.allows(s) || disallowed.allows(s) {
+                    find(s, 0)
+                } else {
+                    usize::MAX
+                }
+            })
+            .collect();
         let mut pos = 0;
         loop {
             let best = (0..self.tokens.len())
