@@ -1,7 +1,8 @@
 """Training throughput of breadth-nn against PyTorch (CPU, 2 threads): an MLP and a small CNN,
 same sizes, same batch size, same optimizer (Adam, lr 1e-3), same number of epochs.
 
-Run: python3 bench/nn.py [n_mlp] [n_cnn]
+Run: python3 bench/nn.py [n_mlp] [n_cnn]      (MLP, CNN, then the LSTM row)
+     python3 bench/nn.py lstm [n_lstm]        (the LSTM row only)
 Quality is the mean training loss of the last epoch (cross-entropy): equal losses mean the two
 sides did the same work. Seconds are training time only (data already in memory as tensors).
 Also printed: samples per second and the achieved GFLOP/s of the MLP (6 flops per weight per
@@ -16,8 +17,10 @@ import torch
 from harness import DATA, Row, compare, example, run_ours, timed
 
 torch.set_num_threads(2)
-n_mlp = int(sys.argv[1]) if len(sys.argv) > 1 else 16384
-n_cnn = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
+LSTM_ONLY = len(sys.argv) > 1 and sys.argv[1] == "lstm"
+n_mlp = int(sys.argv[1]) if len(sys.argv) > 1 and not LSTM_ONLY else 16384
+n_cnn = int(sys.argv[2]) if len(sys.argv) > 2 and not LSTM_ONLY else 4096
+n_lstm = int(sys.argv[2]) if len(sys.argv) > 2 and LSTM_ONLY else 4096
 D, H, K, BATCH, EPOCHS = 256, 512, 10, 128, 2
 S, CNN_BATCH, CNN_EPOCHS = 28, 64, 1
 DATA.mkdir(parents=True, exist_ok=True)
@@ -94,7 +97,7 @@ rows = [
     Row(f"CNN 16-32 conv3 Adam b{CNN_BATCH} x{CNN_EPOCHS}ep", f"{n_cnn}x1x{S}x{S}",
         lambda: run_ours(binary, "cnn", *cnn_paths, CNN_EPOCHS, CNN_BATCH, threads=2), cnn_peer, "torch", "last-epoch loss"),
 ]
-results = compare("nn", rows, repeats=3, peers=("torch",))
+results = [] if LSTM_ONLY else compare("nn", rows, repeats=3, peers=("torch",))
 flops_per_sample = 6 * (D * H + H * H + H * K)
 for r, (n, epochs) in zip(results, [(n_mlp, EPOCHS), (n_cnn, CNN_EPOCHS)]):
     line = f"{r['model']}: samples/s ours {n * epochs / r['ours_seconds']:.0f}, torch {n * epochs / r['peer_seconds']:.0f}"
@@ -102,3 +105,41 @@ for r, (n, epochs) in zip(results, [(n_mlp, EPOCHS), (n_cnn, CNN_EPOCHS)]):
         gf = lambda s: flops_per_sample * n * epochs / s / 1e9
         line += f"; achieved GFLOP/s ours {gf(r['ours_seconds']):.1f}, torch {gf(r['peer_seconds']):.1f}"
     print(line)
+
+
+# LSTM: 2 layers, input 32, hidden 128, sequences of 50 steps, batch 64, Adam lr 1e-3, one epoch;
+# the label is the arg-max over the first 4 features of their mean over time (learnable).
+LT, LI, LH, LK, LBATCH, LEPOCHS = 50, 32, 128, 4, 64, 1
+seq = rng.standard_normal((n_lstm, LT, LI))
+yl = seq[:, :, :LK].mean(1).argmax(1).astype(np.float64)[:, None]
+lstm_paths = [DATA / f"nn_lstm_{name}_{n_lstm}.npy" for name in ("X", "y")]
+np.save(lstm_paths[0], seq.reshape(n_lstm, LT * LI))
+np.save(lstm_paths[1], yl)
+lstm_binary = example("breadth-nn", "bench_lstm")
+
+
+class LstmNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(LI, LH, num_layers=2, batch_first=True)
+        self.head = torch.nn.Linear(LH, LK)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.head(h[-1])
+
+
+def lstm_peer():
+    torch.manual_seed(0)
+    x = torch.tensor(seq, dtype=torch.float32)
+    t = torch.tensor(yl[:, 0], dtype=torch.int64)
+    return torch_train(LstmNet(), x, t, LEPOCHS, LBATCH)
+
+
+lstm_rows = [
+    Row(f"LSTM 2x{LH} T{LT} Adam b{LBATCH} x{LEPOCHS}ep", f"{n_lstm}x{LT}x{LI}",
+        lambda: run_ours(lstm_binary, *lstm_paths, LT, LEPOCHS, LBATCH, LH, threads=2), lstm_peer, "torch", "last-epoch loss"),
+]
+for r in compare("nn_lstm", lstm_rows, repeats=3, peers=("torch",)):
+    print(f"{r['model']}: samples/s ours {n_lstm * LEPOCHS / r['ours_seconds']:.0f}, "
+          f"torch {n_lstm * LEPOCHS / r['peer_seconds']:.0f}")

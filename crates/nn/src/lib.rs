@@ -16,6 +16,9 @@
 //!   the training settings and input handling the neural estimators share.
 //! - [`cnn`]: a convolutional network classifier for small images.
 //! - [`gradcheck`]: finite-difference gradient checking.
+//! - [`recurrent`]: RNN, LSTM and GRU cells and layers (stacked, bidirectional), truncated BPTT,
+//!   recurrent dropout, and the vanishing/exploding-gradient measurement.
+//! - [`seq2seq`]: an encoder-decoder with Bahdanau or Luong attention, greedy and beam decoding.
 //!
 //! Layer functions return `candle_core::Result` (they are tensor code, like candle-nn's); the
 //! estimator and training APIs return [`breadth_core::Result`].
@@ -39,7 +42,9 @@ pub mod loss;
 pub mod mlp;
 pub mod optim;
 pub mod params;
+pub mod recurrent;
 pub mod registry;
+pub mod seq2seq;
 pub mod settings;
 pub mod train;
 
