@@ -1,6 +1,8 @@
 //! Vanishing and exploding gradients, measured (see `breadth_nn::recurrent::demo`).
 //!
-//! Usage: cargo run --release -p breadth-nn --example vanishing_gradients [LENGTH] [STEPS]
+//! Usage: cargo run --release -p breadth-nn --example vanishing_gradients [LENGTH] [STEPS] [FORGET_BIAS] [PARTS]
+//!   FORGET_BIAS: initial LSTM forget-gate bias (default 1; `torch` for PyTorch's initialisation).
+//!   PARTS: `all` (default), or `recall` to skip the exploding-gradient part.
 //!
 //! 1. Delayed recall of length T (default 40): a tanh RNN and an LSTM of the same width are
 //!    trained the same way (Adam, clipping at norm 1); prints held-out accuracy and the gradient
@@ -17,6 +19,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let length: usize = args.get(1).map_or(Ok(40), |a| a.parse())?;
     let steps: usize = args.get(2).map_or(Ok(1500), |a| a.parse())?;
+    let forget_bias: Option<f64> = match args.get(3).map(String::as_str) {
+        None => Some(1.0),
+        Some("torch") => None,
+        Some(v) => Some(v.parse()?),
+    };
+    let exploding = args.get(4).is_none_or(|p| p == "all");
     let task = DelayedRecall {
         length,
         classes: 4,
@@ -30,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let cfg = RecallConfig {
             task,
             steps,
+            forget_bias,
             ..RecallConfig::new(kind)
         };
         let t0 = std::time::Instant::now();
@@ -72,6 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    if !exploding {
+        return Ok(());
+    }
     println!("\nExploding gradients: ReLU RNN, W_hh = 1.2 I, plain SGD lr 0.01, T={length}");
     for clip in [None, Some(Clip::Norm(1.0))] {
         let cfg = RecallConfig {

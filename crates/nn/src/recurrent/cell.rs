@@ -229,6 +229,11 @@ impl Cell {
         &self.w_hh
     }
 
+    /// $b_{ih}$ and $b_{hh}$, $(GH)$ each, when the cell has biases.
+    pub fn biases(&self) -> Option<(&Var, &Var)> {
+        self.b_ih.as_ref().zip(self.b_hh.as_ref())
+    }
+
     /// The input part $x W_{ih}^\top + b_{ih}$ for $x$ of shape $(\dots, I)$, giving $(\dots, GH)$.
     pub fn project(&self, x: &Tensor) -> Result<Tensor> {
         let w = self.w_ih.as_tensor();
