@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+pub mod attention;
 pub mod clip;
 pub mod cnn;
 pub mod gradcheck;
@@ -42,6 +43,9 @@ pub mod params;
 pub mod registry;
 pub mod settings;
 pub mod train;
+pub mod transfer;
+pub mod transformer;
+pub mod word2vec;
 
 #[cfg(test)]
 pub(crate) mod test_support;
