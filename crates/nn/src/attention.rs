@@ -293,7 +293,15 @@ pub fn scale_study(
                     entropy,
                     max_prob,
                     saturated,
-                    grad_logits: norm(&logits)?,
+                    grad_logits: {
+                        // A second pass from the logits as a leaf: candle keeps leaf gradients.
+                        let lv = Var::from_tensor(&logits.detach())?;
+                        let gl = (softmax(lv.as_tensor())? * &g)?.sum_all()?.backward()?;
+                        match gl.get(lv.as_tensor()) {
+                            Some(t) => t.sqr()?.sum_all()?.sqrt()?.to_scalar::<f64>()?,
+                            None => 0.0,
+                        }
+                    },
                     grad_q: norm(q.as_tensor())?,
                     grad_k: norm(k.as_tensor())?,
                 })
