@@ -25,8 +25,15 @@ fn main() -> breadth_core::Result<()> {
     cnn.train.epochs = 15;
     let t0 = std::time::Instant::now();
     let backbone = cnn.fit(&low)?;
-    println!("pretrained on digits 0-4 ({} images) in {:.1}s", low.n_samples(), t0.elapsed().as_secs_f64());
-    println!("{:>16} {:>10} {:>10}", "labels per class", "transfer", "scratch");
+    println!(
+        "pretrained on digits 0-4 ({} images) in {:.1}s",
+        low.n_samples(),
+        t0.elapsed().as_secs_f64()
+    );
+    println!(
+        "{:>16} {:>10} {:>10}",
+        "labels per class", "transfer", "scratch"
+    );
     for per_class in [5usize, 10, 20, 50] {
         let mut seen = [0usize; 10];
         let (mut few, mut rest) = (Vec::new(), Vec::new());

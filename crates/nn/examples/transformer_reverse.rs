@@ -2,8 +2,10 @@
 //! held-out strings of the training lengths (3-8) and on longer ones (9-10), per length; first
 //! print the effect of the 1/sqrt(d_k) scale on attention at initialisation.
 //!
-//! `cargo run --release -p breadth-nn --example transformer_reverse [-- EPOCHS N_TRAIN]`
+//! `cargo run --release -p breadth-nn --example transformer_reverse [-- KEY=VALUE ...]` with the
+//! settings of `breadth nn train transformer --list` (epochs=12 n_train=10000 ...).
 
+use breadth_core::registry::Configurable;
 use breadth_nn::attention::{scale_study, scale_table};
 use breadth_nn::transformer::reversal::{exact_match, reverse, ReversalParams};
 
@@ -14,15 +16,15 @@ fn main() -> breadth_core::Result<()> {
     print!("{}", scale_table(&rows, 32));
 
     let mut p = ReversalParams::default();
-    if let Some(e) = args.get(1) {
-        p.train.epochs = e.parse().expect("EPOCHS");
+    for kv in &args[1..] {
+        let (k, v) = kv.split_once('=').expect("KEY=VALUE");
+        assert!(p.set_param(k, v)?, "unknown setting {k}");
+    }
+    if !args.iter().any(|a| a.starts_with("lr_schedule=")) {
         p.train.schedule = breadth_nn::optim::schedule::Decay::Cosine {
             t_max: p.train.epochs,
             eta_min: 1e-5,
         };
-    }
-    if let Some(n) = args.get(2) {
-        p.task.n_train = n.parse().expect("N_TRAIN");
     }
     p.train.progress = true;
     println!(
@@ -47,16 +49,36 @@ fn main() -> breadth_core::Result<()> {
     );
     let test = exact_match(&run.model, &run.split.test, 256)?;
     let long = exact_match(&run.model, &run.split.long, 256)?;
-    println!("exact match, held-out same lengths ({}): {test:.4}", run.split.test.len());
-    println!("exact match, longer strings 9-10 ({}): {long:.4}", run.split.long.len());
+    println!(
+        "exact match, held-out same lengths ({}): {test:.4}",
+        run.split.test.len()
+    );
+    println!(
+        "exact match, longer strings 9-10 ({}): {long:.4}",
+        run.split.long.len()
+    );
     let all: Vec<&String> = run.split.test.iter().chain(&run.split.long).collect();
     for len in 3..=10 {
-        let of_len: Vec<String> = all.iter().filter(|s| s.len() == len).map(|s| s.to_string()).collect();
+        let of_len: Vec<String> = all
+            .iter()
+            .filter(|s| s.len() == len)
+            .map(|s| s.to_string())
+            .collect();
         if !of_len.is_empty() {
-            println!("  length {len:>2}: {:.4} ({} strings)", exact_match(&run.model, &of_len, 256)?, of_len.len());
+            println!(
+                "  length {len:>2}: {:.4} ({} strings)",
+                exact_match(&run.model, &of_len, 256)?,
+                of_len.len()
+            );
         }
     }
-    for s in run.split.test.iter().take(3).chain(run.split.long.iter().take(3)) {
+    for s in run
+        .split
+        .test
+        .iter()
+        .take(3)
+        .chain(run.split.long.iter().take(3))
+    {
         println!("  {s} -> {}", reverse(&run.model, s)?);
     }
     Ok(())

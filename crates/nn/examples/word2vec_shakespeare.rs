@@ -6,14 +6,22 @@
 use breadth_nn::word2vec::{Architecture, Word2VecParams};
 
 fn main() -> breadth_core::Result<()> {
-    let epochs: usize = std::env::args().nth(1).map_or(5, |e| e.parse().expect("EPOCHS"));
+    let epochs: usize = std::env::args()
+        .nth(1)
+        .map_or(5, |e| e.parse().expect("EPOCHS"));
     let text = breadth_data::datasets::shakespeare()?;
-    let probes = ["king", "queen", "love", "death", "lord", "night", "good", "sword"];
+    let probes = [
+        "king", "queen", "love", "death", "lord", "night", "good", "sword",
+    ];
     for arch in [Architecture::SkipGram, Architecture::Cbow] {
         let p = Word2VecParams {
             architecture: arch,
             epochs,
-            learning_rate: if arch == Architecture::Cbow { 0.05 } else { 0.025 },
+            learning_rate: if arch == Architecture::Cbow {
+                0.05
+            } else {
+                0.025
+            },
             ..Word2VecParams::default()
         };
         let t0 = std::time::Instant::now();
@@ -36,7 +44,11 @@ fn main() -> breadth_core::Result<()> {
                 .collect();
             println!("  {w:<6} {}", near.join(", "));
         }
-        for (a, b, c) in [("king", "man", "woman"), ("father", "son", "daughter"), ("he", "his", "her")] {
+        for (a, b, c) in [
+            ("king", "man", "woman"),
+            ("father", "son", "daughter"),
+            ("he", "his", "her"),
+        ] {
             let hits: Vec<String> = m.analogy(a, b, c, 3)?.into_iter().map(|(n, _)| n).collect();
             println!("  {a} - {b} + {c} = {}", hits.join(", "));
         }

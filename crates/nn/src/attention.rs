@@ -265,8 +265,8 @@ pub fn scale_study(
                 let logits = q.matmul(&k.t()?)?.affine(s, 0.0)?;
                 let p = softmax(&logits)?;
                 let grads = (&p * &g)?.sum_all()?.backward()?;
-                let norm = |v: &Tensor| -> Result<f64> {
-                    match grads.get(v) {
+                let norm = |store: &candle_core::backprop::GradStore, v: &Tensor| -> Result<f64> {
+                    match store.get(v) {
                         Some(t) => t.sqr()?.sum_all()?.sqrt()?.to_scalar::<f64>(),
                         None => Ok(0.0),
                     }
@@ -274,7 +274,12 @@ pub fn scale_study(
                 let pv = p.to_vec2::<f64>()?;
                 let entropy = pv
                     .iter()
-                    .map(|r| -r.iter().filter(|&&x| x > 0.0).map(|x| x * x.ln()).sum::<f64>())
+                    .map(|r| {
+                        -r.iter()
+                            .filter(|&&x| x > 0.0)
+                            .map(|x| x * x.ln())
+                            .sum::<f64>()
+                    })
                     .sum::<f64>()
                     / n_queries as f64;
                 let max_prob = pv
@@ -282,10 +287,7 @@ pub fn scale_study(
                     .map(|r| r.iter().copied().fold(0.0, f64::max))
                     .sum::<f64>()
                     / n_queries as f64;
-                let saturated = pv
-                    .iter()
-                    .filter(|r| r.iter().any(|&x| x > 0.99))
-                    .count() as f64
+                let saturated = pv.iter().filter(|r| r.iter().any(|&x| x > 0.99)).count() as f64
                     / n_queries as f64;
                 Ok(ScaleRow {
                     d_k: d,
@@ -297,13 +299,10 @@ pub fn scale_study(
                         // A second pass from the logits as a leaf: candle keeps leaf gradients.
                         let lv = Var::from_tensor(&logits.detach())?;
                         let gl = (softmax(lv.as_tensor())? * &g)?.sum_all()?.backward()?;
-                        match gl.get(lv.as_tensor()) {
-                            Some(t) => t.sqr()?.sum_all()?.sqrt()?.to_scalar::<f64>()?,
-                            None => 0.0,
-                        }
+                        norm(&gl, lv.as_tensor())?
                     },
-                    grad_q: norm(q.as_tensor())?,
-                    grad_k: norm(k.as_tensor())?,
+                    grad_q: norm(&grads, q.as_tensor())?,
+                    grad_k: norm(&grads, k.as_tensor())?,
                 })
             })()
             .map_err(&e)?;
@@ -435,7 +434,12 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn names(case: &Value) -> Vec<String> {
-        case["weights"].as_object().unwrap().keys().cloned().collect()
+        case["weights"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// Self-attention with causal and padding masks against `nn.MultiheadAttention`, 1e-5.
@@ -482,7 +486,13 @@ pub(crate) mod tests {
         };
         let (x, mem) = (draw(&[2, 3, 4]), draw(&[2, 4, 4]));
         let ws: Vec<Tensor> = (0..8)
-            .map(|i| if i % 2 == 0 { draw(&[4, 4]) } else { draw(&[4]) })
+            .map(|i| {
+                if i % 2 == 0 {
+                    draw(&[4, 4])
+                } else {
+                    draw(&[4])
+                }
+            })
             .collect();
         let mask = causal_mask(3, DType::F64).unwrap();
         let pad = padding_mask(&[4, 2], 4, DType::F64).unwrap();
@@ -493,7 +503,13 @@ pub(crate) mod tests {
                     Some(Var::from_tensor(&v[i + 1])?),
                 ))
             };
-            Ok(MultiHeadAttention::from_linears(l(2)?, l(4)?, l(6)?, l(8)?, 2))
+            Ok(MultiHeadAttention::from_linears(
+                l(2)?,
+                l(4)?,
+                l(6)?,
+                l(8)?,
+                2,
+            ))
         };
         let mut args = vec![x.clone(), mem.clone()];
         args.extend(ws);
@@ -531,7 +547,9 @@ pub(crate) mod tests {
                 assert_eq!(v, 0.0, "b{b} i{i} j{j}");
             }
         }
-        assert!(MultiHeadAttention::new(&mut p, "b", 8, 3, &mut seeded_rng(0), DType::F32).is_err());
+        assert!(
+            MultiHeadAttention::new(&mut p, "b", 8, 3, &mut seeded_rng(0), DType::F32).is_err()
+        );
     }
 
     /// Without the scale, attention at d_k = 256 is nearly one-hot and the gradient reaching the
@@ -547,7 +565,10 @@ pub(crate) mod tests {
         assert!(raw.grad_logits < 0.5 * scaled.grad_logits, "{rows:?}");
         assert!(raw.saturated > 0.5 && scaled.saturated == 0.0, "{rows:?}");
         // With the scale the rows look alike whatever d_k.
-        assert!((get(16, true).entropy - scaled.entropy).abs() < 0.5, "{rows:?}");
+        assert!(
+            (get(16, true).entropy - scaled.entropy).abs() < 0.5,
+            "{rows:?}"
+        );
         assert!(scale_table(&rows, 16).contains("1/sqrt"));
         assert!(scale_study(&[0], 4, 4, 0).is_err());
     }

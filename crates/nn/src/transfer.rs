@@ -121,7 +121,10 @@ impl Fit for TransferParams {
         self.head.validate()?;
         let (targets, classes, multilabel) = class_targets(data, "transfer-classifier")?;
         if multilabel {
-            return Err(Error::unsupported("transfer-classifier", "multi-label targets"));
+            return Err(Error::unsupported(
+                "transfer-classifier",
+                "multi-label targets",
+            ));
         }
         let feats = features_tensor(&self.backbone, data.features())?;
         let m = feats.dim(1).map_err(tensor_err("backbone features"))?;
@@ -224,12 +227,18 @@ mod tests {
             }
         }
         let before = bb.backbone_features(high.features()).unwrap();
-        let model = TransferParams::new(bb.clone()).fit(&high.select(&few)).unwrap();
-        assert_eq!(before, model.backbone.backbone_features(high.features()).unwrap());
+        let model = TransferParams::new(bb.clone())
+            .fit(&high.select(&few))
+            .unwrap();
+        assert_eq!(
+            before,
+            model.backbone.backbone_features(high.features()).unwrap()
+        );
         let test = high.select(&rest);
         let pred = model.predict(test.features()).unwrap();
         let (truth, _) = test.class_target("t").unwrap();
-        let acc = pred.iter().zip(truth).filter(|(a, b)| a == b).count() as f64 / truth.len() as f64;
+        let acc =
+            pred.iter().zip(truth).filter(|(a, b)| a == b).count() as f64 / truth.len() as f64;
         assert!(acc > 0.6, "transfer accuracy {acc}");
     }
 }

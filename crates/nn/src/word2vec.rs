@@ -179,13 +179,7 @@ fn sigmoid(x: f32) -> f32 {
 
 /// One negative-sampling step for the hidden vector `h`: for each `(word, label)` in `targets`,
 /// $g = \alpha(y - \sigma(v^\top h))$, accumulate $g v$ into `grad_h` and move $v$ by $g h$.
-fn sgns_step(
-    h: &[f32],
-    targets: &[(usize, f32)],
-    out: &mut [f32],
-    grad_h: &mut [f32],
-    alpha: f32,
-) {
+fn sgns_step(h: &[f32], targets: &[(usize, f32)], out: &mut [f32], grad_h: &mut [f32], alpha: f32) {
     let d = h.len();
     for &(w, label) in targets {
         let v = &mut out[w * d..(w + 1) * d];
@@ -278,7 +272,11 @@ impl Word2VecParams {
         let mut sentence = Vec::new();
         for epoch in 0..self.epochs {
             sentence.clear();
-            sentence.extend(ids.iter().copied().filter(|&w| rng.random::<f64>() < keep[w]));
+            sentence.extend(
+                ids.iter()
+                    .copied()
+                    .filter(|&w| rng.random::<f64>() < keep[w]),
+            );
             let base = epoch * ids.len();
             for t in 0..sentence.len() {
                 // Progress in corpus positions, as the C code, mapped onto the kept tokens.
@@ -471,7 +469,8 @@ impl Word2Vec {
     }
 
     fn check(&mut self) -> Result<()> {
-        if self.words.len() != self.counts.len() || self.vectors.len() != self.words.len() * self.dim
+        if self.words.len() != self.counts.len()
+            || self.vectors.len() != self.words.len() * self.dim
         {
             return Err(Error::ModelFile {
                 path: "word2vec".into(),
@@ -515,7 +514,11 @@ mod tests {
                 epochs: 3,
                 sample: 0.0,
                 min_count: 1,
-                learning_rate: if arch == Architecture::Cbow { 0.05 } else { 0.025 },
+                learning_rate: if arch == Architecture::Cbow {
+                    0.05
+                } else {
+                    0.025
+                },
                 ..Word2VecParams::default()
             };
             let m = p.fit(&text).unwrap();
@@ -567,12 +570,21 @@ mod tests {
         }
         let g = loss.backward().unwrap();
         let gh = g.get(hv.as_tensor()).unwrap().to_vec1::<f32>().unwrap();
-        let go = g.get(ov.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let go = g
+            .get(ov.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         for j in 0..d {
             assert!((grad[j] + alpha * gh[j]).abs() < 1e-6, "h[{j}]");
         }
         for j in 0..3 * d {
-            assert!((out2[j] - (out[j] - alpha * go[j])).abs() < 1e-6, "out[{j}]");
+            assert!(
+                (out2[j] - (out[j] - alpha * go[j])).abs() < 1e-6,
+                "out[{j}]"
+            );
         }
     }
 
@@ -595,16 +607,34 @@ mod tests {
         };
         let m = p.fit(&text).unwrap();
         let a = m.analogy("cat", "dog", "car", 3).unwrap();
-        assert!(a.iter().all(|(w, _)| !["cat", "dog", "car"].contains(&w.as_str())));
+        assert!(a
+            .iter()
+            .all(|(w, _)| !["cat", "dog", "car"].contains(&w.as_str())));
         let dir = std::env::temp_dir().join(format!("breadth-w2v-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("m.w2v");
         m.save(&path).unwrap();
         let back = Word2Vec::load(&path).unwrap();
-        assert_eq!(back.most_similar("bus", 3).unwrap(), m.most_similar("bus", 3).unwrap());
+        assert_eq!(
+            back.most_similar("bus", 3).unwrap(),
+            m.most_similar("bus", 3).unwrap()
+        );
         assert!(m.analogy("cat", "dog", "zebra", 3).is_err());
-        assert!(Word2VecParams { dim: 0, ..p.clone() }.fit(&text).is_err());
-        assert!(Word2VecParams { min_count: 10_000, ..p }.fit(&text).is_err());
-        assert_eq!(tokenize("King's men, o'er THE hill!"), ["king's", "men", "o'er", "the", "hill"]);
+        assert!(Word2VecParams {
+            dim: 0,
+            ..p.clone()
+        }
+        .fit(&text)
+        .is_err());
+        assert!(Word2VecParams {
+            min_count: 10_000,
+            ..p
+        }
+        .fit(&text)
+        .is_err());
+        assert_eq!(
+            tokenize("King's men, o'er THE hill!"),
+            ["king's", "men", "o'er", "the", "hill"]
+        );
     }
 }

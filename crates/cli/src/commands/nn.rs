@@ -245,16 +245,20 @@ where
     let mut report = Report {
         model: kind.into(),
         scores: vec![
-            ("train accuracy".into(), accuracy(&model, &data.select(&tr))?),
+            (
+                "train accuracy".into(),
+                accuracy(&model, &data.select(&tr))?,
+            ),
             ("test accuracy".into(), accuracy(&model, &test)?),
         ],
         train_loss: history(&model).train_loss,
         ..Report::default()
     };
     if let Some(path) = &a.out {
-        let meta = serde_json::to_value(&schema)
-            .map_err(|e| Error::param("schema", e.to_string()))?;
-        let bytes = model_file::with_metadata(&model_file::to_bytes(kind, &model)?, meta, "<memory>")?;
+        let meta =
+            serde_json::to_value(&schema).map_err(|e| Error::param("schema", e.to_string()))?;
+        let bytes =
+            model_file::with_metadata(&model_file::to_bytes(kind, &model)?, meta, "<memory>")?;
         model_file::write_atomic(path, &bytes)?;
         report.saved = Some(path.display().to_string());
     }
@@ -285,13 +289,23 @@ fn transformer(a: &TrainArgs, p: &ReversalParams) -> Result<Report> {
     Ok(report)
 }
 
-fn reversal_scores(m: &Transformer, test: &[String], long: &[String]) -> Result<Vec<(String, f64)>> {
+fn reversal_scores(
+    m: &Transformer,
+    test: &[String],
+    long: &[String],
+) -> Result<Vec<(String, f64)>> {
     let mut s = Vec::new();
     if !test.is_empty() {
-        s.push(("exact match, held-out same lengths".into(), exact_match(m, test, 256)?));
+        s.push((
+            "exact match, held-out same lengths".into(),
+            exact_match(m, test, 256)?,
+        ));
     }
     if !long.is_empty() {
-        s.push(("exact match, longer strings".into(), exact_match(m, long, 256)?));
+        s.push((
+            "exact match, longer strings".into(),
+            exact_match(m, long, 256)?,
+        ));
     }
     Ok(s)
 }
@@ -307,7 +321,9 @@ fn read_text(spec: &str) -> Result<String> {
     }
 }
 
-const PROBES: [&str; 8] = ["king", "queen", "love", "death", "lord", "night", "good", "sword"];
+const PROBES: [&str; 8] = [
+    "king", "queen", "love", "death", "lord", "night", "good", "sword",
+];
 
 fn neighbour_notes(m: &Word2Vec) -> Vec<String> {
     PROBES
@@ -372,7 +388,10 @@ fn run_eval(a: &EvalArgs) -> Result<Report> {
         }
         kind => {
             let spec = a.data.as_deref().ok_or_else(|| {
-                Error::param("data", format!("evaluating a {kind} needs --data with a target"))
+                Error::param(
+                    "data",
+                    format!("evaluating a {kind} needs --data with a target"),
+                )
             })?;
             let model = load_any(&all_models(), &bytes, &source)?;
             let data = breadth_data::load(spec, &Default::default())?.dataset;
@@ -382,7 +401,12 @@ fn run_eval(a: &EvalArgs) -> Result<Report> {
                     labels.iter().zip(truth).filter(|(a, b)| a == b).count() as f64
                         / truth.len() as f64
                 }
-                _ => return Err(Error::unsupported(kind.to_string(), "evaluation by nn eval")),
+                _ => {
+                    return Err(Error::unsupported(
+                        kind.to_string(),
+                        "evaluation by nn eval",
+                    ))
+                }
             };
             Ok(Report {
                 model: kind.into(),

@@ -127,7 +127,9 @@ impl EncoderLayer {
 
     /// Encode $(B, L, d)$ under an additive key mask broadcastable to $(B, h, L, L)$.
     pub fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
-        let h = self.norm1.apply(&(x + self.self_attn.forward(x, x, mask)?)?)?;
+        let h = self
+            .norm1
+            .apply(&(x + self.self_attn.forward(x, x, mask)?)?)?;
         self.norm2.apply(&(&h + self.ff.apply(&h)?)?)
     }
 }
@@ -229,8 +231,8 @@ mod tests {
         let fx = fixture();
         let case = &fx["cases"]["encoder_layer"];
         let mut params = Params::new();
-        let layer = EncoderLayer::new(&mut params, "l", 8, 2, 16, &mut seeded_rng(0), DType::F32)
-            .unwrap();
+        let layer =
+            EncoderLayer::new(&mut params, "l", 8, 2, 16, &mut seeded_rng(0), DType::F32).unwrap();
         load(&params, case);
         let x = input(case, "x");
         let mask = padding_mask(&lengths(case, "lengths"), 5, DType::F32).unwrap();
@@ -248,8 +250,8 @@ mod tests {
         let fx = fixture();
         let case = &fx["cases"]["decoder_layer"];
         let mut params = Params::new();
-        let layer = DecoderLayer::new(&mut params, "l", 8, 2, 16, &mut seeded_rng(0), DType::F32)
-            .unwrap();
+        let layer =
+            DecoderLayer::new(&mut params, "l", 8, 2, 16, &mut seeded_rng(0), DType::F32).unwrap();
         load(&params, case);
         let (x, mem) = (input(case, "x"), input(case, "memory"));
         let self_mask = causal_mask(4, DType::F32)

@@ -92,10 +92,7 @@ impl TransformerConfig {
             ));
         }
         if self.d_model % 2 != 0 {
-            return Err(Error::param(
-                "d_model",
-                "must be even (sine/cosine pairs)",
-            ));
+            return Err(Error::param("d_model", "must be even (sine/cosine pairs)"));
         }
         for (name, t) in [("pad", self.pad), ("bos", self.bos), ("eos", self.eos)] {
             if t as usize >= self.vocab {
@@ -238,8 +235,11 @@ impl Transformer {
         src_mask: &Tensor,
     ) -> candle_core::Result<Tensor> {
         let l = tgt.dim(1)?;
-        let self_mask =
-            causal_mask(l, DType::F32)?.broadcast_add(&padding_mask_of_ids(tgt, self.cfg.pad, DType::F32)?)?;
+        let self_mask = causal_mask(l, DType::F32)?.broadcast_add(&padding_mask_of_ids(
+            tgt,
+            self.cfg.pad,
+            DType::F32,
+        )?)?;
         let mut h = self.embed(tgt)?;
         for layer in &self.decoder {
             h = layer.forward(&h, memory, Some(&self_mask), Some(src_mask))?;
@@ -327,7 +327,10 @@ mod tests {
         for cfg in [
             TransformerConfig { heads: 3, ..tiny() },
             TransformerConfig { eos: 9, ..tiny() },
-            TransformerConfig { d_model: 0, ..tiny() },
+            TransformerConfig {
+                d_model: 0,
+                ..tiny()
+            },
         ] {
             assert!(Transformer::new(&cfg, 0).is_err(), "{cfg:?}");
         }
@@ -343,7 +346,11 @@ mod tests {
         let tgt = Tensor::new(&[[1u32, 4, 3, 2]], &dev).unwrap();
         let tgt_pad = Tensor::new(&[[1u32, 4, 3, 2, 0, 0]], &dev).unwrap();
         let a = m.loss(&src, &tgt).unwrap().to_scalar::<f32>().unwrap();
-        let b = m.loss(&src_pad, &tgt_pad).unwrap().to_scalar::<f32>().unwrap();
+        let b = m
+            .loss(&src_pad, &tgt_pad)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         let too_long = Tensor::zeros((1, 17), DType::U32, &dev).unwrap();
         assert!(m.encode(&too_long).is_err());

@@ -116,8 +116,7 @@ pub struct ReversalSplit {
 impl ReversalTask {
     /// Draw the three sets from `seed`.
     pub fn generate(&self, seed: u64) -> Result<ReversalSplit> {
-        if self.min_len == 0 || self.min_len > self.max_len || self.long_lens.0 > self.long_lens.1
-        {
+        if self.min_len == 0 || self.min_len > self.max_len || self.long_lens.0 > self.long_lens.1 {
             return Err(Error::param(
                 "lengths",
                 format!(
@@ -249,9 +248,17 @@ impl Configurable for ReversalParams {
             ParamSpec::new("d_model", m.d_model, "model width"),
             ParamSpec::new("heads", m.heads, "attention heads (divide d_model)"),
             ParamSpec::new("ff", m.ff, "feed-forward width"),
-            ParamSpec::new("layers", m.layers, "encoder layers (and as many decoder layers)"),
+            ParamSpec::new(
+                "layers",
+                m.layers,
+                "encoder layers (and as many decoder layers)",
+            ),
             ParamSpec::new("n_train", t.n_train, "training strings"),
-            ParamSpec::new("n_test", t.n_test, "held-out strings of the training lengths"),
+            ParamSpec::new(
+                "n_test",
+                t.n_test,
+                "held-out strings of the training lengths",
+            ),
             ParamSpec::new("n_long", t.n_long, "held-out longer strings"),
             ParamSpec::new("min_len", t.min_len, "shortest training string"),
             ParamSpec::new("max_len", t.max_len, "longest training string"),
@@ -411,7 +418,10 @@ mod tests {
             ..TrainSettings::default()
         };
         let h = train_reversal(&model, &split.train, &tc).unwrap();
-        assert!(h.train_loss.last().unwrap() < &(0.3 * h.train_loss[0]), "{h:?}");
+        assert!(
+            h.train_loss.last().unwrap() < &(0.3 * h.train_loss[0]),
+            "{h:?}"
+        );
         let acc = exact_match(&model, &split.test, 50).unwrap();
         assert!(acc > 0.5, "exact match {acc}");
     }
