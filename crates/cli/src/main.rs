@@ -53,6 +53,10 @@ enum Command {
     Outliers(commands::outliers::Args),
     /// Per-feature drift tests, PSI and adversarial validation of a current table vs a reference.
     Drift(commands::drift::Args),
+    /// Train neural models (mlp, cnn, transformer, word2vec) with checkpoints; evaluate saved ones.
+    Nn(commands::nn::Args),
+    /// Query word vectors: nearest neighbours and analogies by cosine similarity.
+    Embed(commands::embed::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,8 @@ fn main() -> ExitCode {
         Command::Hmm(a) => commands::hmm::run(&a),
         Command::Outliers(a) => commands::outliers::run(&a),
         Command::Drift(a) => commands::drift::run(&a),
+        Command::Nn(a) => commands::nn::run(&a),
+        Command::Embed(a) => commands::embed::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

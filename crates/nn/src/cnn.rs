@@ -29,7 +29,7 @@
 use breadth_core::estimator::Fitted;
 use breadth_core::registry::{parse_param, Configurable, ParamSpec};
 use breadth_core::validate::{check_fit_input, check_predict_input};
-use breadth_core::{seeded_rng, Classifier, Dataset, Error, Fit, Result};
+use breadth_core::{seeded_rng, Classifier, Dataset, Error, Fit, Result, Rng};
 use candle_core::{DType, Tensor};
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -158,8 +158,9 @@ struct Arch {
 }
 
 impl Arch {
-    fn build(&self, seed: u64, params: &mut Params) -> Result<Sequential> {
-        let mut rng = seeded_rng(seed);
+    /// The convolution blocks and the flattening, drawing weights from `rng`; returns them and
+    /// the width of the flattened features.
+    fn build_backbone(&self, rng: &mut Rng, params: &mut Params) -> Result<(Sequential, usize)> {
         let mut seq = Sequential::new();
         let (mut c, mut h, mut w) = (1, self.height, self.width);
         let cfg = ConvConfig {
@@ -175,7 +176,7 @@ impl Arch {
                 out,
                 self.kernel,
                 cfg,
-                &mut rng,
+                rng,
                 DType::F32,
             )?);
             if self.batch_norm {
@@ -198,18 +199,16 @@ impl Arch {
             }
             c = out;
         }
-        seq = seq.push(Flatten);
+        Ok((seq.push(Flatten), c * h * w))
+    }
+
+    fn build(&self, seed: u64, params: &mut Params) -> Result<Sequential> {
+        let mut rng = seeded_rng(seed);
+        let (mut seq, width) = self.build_backbone(&mut rng, params)?;
         if self.dropout > 0.0 {
             seq = seq.push(Dropout::new(self.dropout)?);
         }
-        let head = Linear::new(
-            params,
-            "head",
-            c * h * w,
-            self.n_classes,
-            &mut rng,
-            DType::F32,
-        )?;
+        let head = Linear::new(params, "head", width, self.n_classes, &mut rng, DType::F32)?;
         Ok(seq.push(head))
     }
 }
@@ -240,6 +239,25 @@ impl CnnClassifier {
         let t = standardized_tensor(x, &[self.pixel_mean], &[self.pixel_scale])?;
         t.reshape((x.nrows(), 1, self.arch.height, self.arch.width))
             .map_err(tensor_err("cnn input"))
+    }
+
+    /// The flattened output of the convolution blocks (the input of the final linear layer),
+    /// one row per image: the features a new head is fine-tuned on in transfer learning.
+    pub fn backbone_features(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        check_predict_input(self, x)?;
+        let mut params = Params::new();
+        let (seq, _) = self.arch.build_backbone(&mut seeded_rng(0), &mut params)?;
+        let values = self
+            .weights
+            .iter()
+            .filter(|w| params.get(&w.name).is_some())
+            .cloned()
+            .collect::<Vec<_>>();
+        params.load_saved(&values)?;
+        let f = seq
+            .forward(&self.images(x)?, &mut Mode::Eval)
+            .map_err(tensor_err("cnn backbone"))?;
+        to_array(&f)
     }
 
     fn scores(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {

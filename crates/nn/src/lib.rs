@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+pub mod attention;
 pub mod clip;
 pub mod cnn;
 pub mod gradcheck;
@@ -47,6 +48,9 @@ pub mod registry;
 pub mod seq2seq;
 pub mod settings;
 pub mod train;
+pub mod transfer;
+pub mod transformer;
+pub mod word2vec;
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -27,7 +27,7 @@ use crate::optim::schedule::{Decay, Schedule, Warmup};
 use crate::optim::OptimizerKind;
 use crate::params::Params;
 use crate::tensor_err;
-use crate::train::{train, EarlyStopping, History, LossFn, TrainConfig};
+use crate::train::{train, Checkpointing, EarlyStopping, History, LossFn, TrainConfig};
 
 /// How a neural estimator trains.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,11 @@ pub struct TrainSettings {
     pub patience: usize,
     /// Seed of initialisation, shuffling, dropout and the validation split.
     pub seed: u64,
+    /// Write resumable checkpoints (set by programs such as `breadth nn train --checkpoint`,
+    /// not a model setting: it is not part of `param_specs`).
+    pub checkpoint: Option<Checkpointing>,
+    /// Show a progress bar on a terminal (programs set it; not a model setting either).
+    pub progress: bool,
 }
 
 impl Default for TrainSettings {
@@ -73,6 +78,8 @@ impl Default for TrainSettings {
             validation_fraction: 0.1,
             patience: 10,
             seed: 0,
+            checkpoint: None,
+            progress: false,
         }
     }
 }
@@ -189,8 +196,8 @@ impl TrainSettings {
                 min_delta: 0.0,
             }),
             seed: self.seed,
-            checkpoint: None,
-            progress: false,
+            checkpoint: self.checkpoint.clone(),
+            progress: self.progress,
         }
     }
 
