@@ -5,7 +5,8 @@
 //!
 //! - [`variance`]: drop columns whose variance $\frac1n \sum_i (x_{ij} - \bar x_j)^2$ is at most a
 //!   threshold;
-//! - [`univariate`]: score each column alone (chi-squared, ANOVA F, F of a regression on it) and
+//! - [`univariate`]: score each column alone (chi-squared, ANOVA F, F of a regression on it,
+//!   mutual information from [`mutual_info`]) and
 //!   keep the $k$ best or the best percentile;
 //! - [`model_based`]: recursive feature elimination with a linear model's coefficients, and
 //!   selection by the magnitude of L1 (Lasso) coefficients; [`rfecv`] picks RFE's feature count
@@ -27,6 +28,7 @@
 //! ```
 
 pub mod model_based;
+pub mod mutual_info;
 pub mod rfecv;
 pub mod sequential;
 pub mod univariate;
