@@ -122,3 +122,28 @@ mi["raw"] = {"X": Xc.tolist(), "y": yc.tolist(),
              "mi": mutual_info_regression(Xc, yc, random_state=0).tolist()}
 (OUT / "mutual_info.json").write_text(json.dumps(mi))
 print("mutual information", mi["classif"]["mi"], mi["regression"]["mi"][:3], mi["discrete"]["mi"], mi["raw"]["mi"])
+
+# ---------------------------------------------------------------------------------------------
+# SelectFromModel -> from_model.json: the selection rule on given importances (a depth-3 tree's
+# and a 50-tree random forest's on breast cancer) for each threshold form and a cap, and the
+# tree end to end (a tree that considers every feature at every split is deterministic).
+from sklearn.datasets import load_breast_cancer  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+Xb, yb = load_breast_cancer(return_X_y=True)
+tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(Xb, yb)
+forest = RandomForestClassifier(n_estimators=50, random_state=0).fit(Xb, yb)
+fm = {"sklearn": sklearn.__version__, "tree_importances": tree.feature_importances_.tolist(),
+      "tree_support_mean": SelectFromModel(tree, prefit=True).get_support().astype(int).tolist(),
+      "cases": []}
+for imp_name, est in [("tree", tree), ("forest", forest)]:
+    for threshold in ["mean", "median", "1.25*mean", "0.5*median", "0.01"]:
+        for max_features in [None, 3]:
+            arg = float(threshold) if "*" not in threshold and threshold[0].isdigit() else threshold
+            sel = SelectFromModel(est, prefit=True, threshold=arg, max_features=max_features)
+            fm["cases"].append({"importances": est.feature_importances_.tolist(), "threshold": threshold,
+                                "max_features": max_features,
+                                "support": sel.get_support().astype(int).tolist()})
+(OUT / "from_model.json").write_text(json.dumps(fm))
+print("from model", fm["tree_support_mean"], [sum(c["support"]) for c in fm["cases"]])
