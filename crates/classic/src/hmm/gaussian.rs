@@ -316,7 +316,7 @@ impl GaussianEmission {
     fn factors(&self) -> Vec<Array2<f64>> {
         self.covariances()
             .outer_iter()
-            .map(|c| robust_cholesky(c))
+            .map(robust_cholesky)
             .collect()
     }
 }
