@@ -91,3 +91,49 @@ res["gaussian"] = {"data": [s.tolist() for s in Xg_seqs],
 (OUT / "hmm.json").write_text(json.dumps(res, separators=(",", ":")))
 print("wrote", OUT / "hmm.json", "categorical EM", res["categorical"]["em_result"]["history"][-3:],
       "gaussian EM", res["gaussian"]["em_result"]["history"][-3:])
+
+# Gaussian HMMs with full, tied and spherical covariances (hmmlearn's covariance_type), 3 states,
+# 2 features; the same records as above, covariances stored as hmmlearn keeps them (`_covars_`:
+# K x d x d, d x d and K) plus the full matrices (`covars_`).
+cov_true = {
+    "full": [[[1.0, 0.6], [0.6, 0.8]], [[0.7, -0.3], [-0.3, 1.5]], [[2.0, 0.2], [0.2, 0.3]]],
+    "tied": [[1.0, 0.4], [0.4, 0.7]],
+    "spherical": [0.8, 1.2, 0.5],
+}
+cov_start = {
+    "full": [[[1.0, 0.0], [0.0, 1.0]]] * 3,
+    "tied": [[1.5, 0.1], [0.1, 1.0]],
+    "spherical": [1.0, 1.0, 1.0],
+}
+for ctype in ("full", "tied", "spherical"):
+    g = GaussianHMM(n_components=3, covariance_type=ctype, init_params="", random_state=0)
+    g.startprob_ = np.array([0.5, 0.3, 0.2])
+    g.transmat_ = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.2, 0.1, 0.7]])
+    g.means_ = np.array([[0.0, 0.0], [3.0, -1.0], [-2.0, 4.0]])
+    g.covars_ = np.array(cov_true[ctype])
+    seqs = [g.sample(n, random_state=30 + i)[0] for i, n in enumerate(lengths)]
+    X = np.concatenate(seqs)
+    rec = record(g, X, lengths)
+    em = GaussianHMM(n_components=3, covariance_type=ctype, init_params="", n_iter=N_ITER, tol=-np.inf)
+    em.startprob_ = np.array(gstart["startprob"])
+    em.transmat_ = np.array(gstart["transmat"])
+    em.means_ = np.array(gstart["means"])
+    em.covars_ = np.array(cov_start[ctype])
+    em.fit(X, lengths)
+    covars_full = em.covars_
+    if ctype == "spherical":
+        # After fit hmmlearn keeps spherical variances tiled K x d, which `covars_` ravels into
+        # K*d matrices: every d-th is a state's.
+        covars_full = covars_full[::X.shape[1]]
+    res[ctype] = {"data": [s.tolist() for s in seqs],
+                  "true": {"startprob": g.startprob_.tolist(), "transmat": g.transmat_.tolist(),
+                           "means": g.means_.tolist(), "covars": cov_true[ctype]},
+                  **rec,
+                  "em_start": {**{k: gstart[k] for k in ("startprob", "transmat", "means")},
+                               "covars": cov_start[ctype]},
+                  "em_result": {"startprob": em.startprob_.tolist(), "transmat": em.transmat_.tolist(),
+                                "means": em.means_.tolist(), "covars_full": covars_full.tolist(),
+                                "score": float(em.score(X, lengths)),
+                                "history": list(map(float, em.monitor_.history))}}
+    print(ctype, "EM", res[ctype]["em_result"]["history"][-2:])
+(OUT / "hmm.json").write_text(json.dumps(res, separators=(",", ":")))

@@ -1,4 +1,5 @@
-//! Benchmark side of bench/outliers.py: IsolationForest (100 trees, 256 rows each).
+//! Benchmark side of bench/outliers.py: IsolationForest (100 trees, 256 rows each) on the
+//! overlapping-outlier mixture the script writes.
 //!
 //! Usage: bench_outlier_iforest X.npy TRUTH.npy
 //! Prints {"seconds": fit + the scores of every row (from `fit_with_scores`), "quality": ROC AUC of the scores against TRUTH}.

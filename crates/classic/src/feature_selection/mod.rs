@@ -5,11 +5,13 @@
 //!
 //! - [`variance`]: drop columns whose variance $\frac1n \sum_i (x_{ij} - \bar x_j)^2$ is at most a
 //!   threshold;
-//! - [`univariate`]: score each column alone (chi-squared, ANOVA F, F of a regression on it) and
+//! - [`univariate`]: score each column alone (chi-squared, ANOVA F, F of a regression on it,
+//!   mutual information from [`mutual_info`]) and
 //!   keep the $k$ best or the best percentile;
 //! - [`model_based`]: recursive feature elimination with a linear model's coefficients, and
 //!   selection by the magnitude of L1 (Lasso) coefficients; [`rfecv`] picks RFE's feature count
-//!   by cross-validation;
+//!   by cross-validation; [`from_model`] keeps the features whose importance (trees, forests,
+//!   boosting) or coefficient magnitude passes a threshold;
 //! - [`sequential`]: greedy forward or backward selection by cross-validated score.
 //!
 //! Cost: see each module. Reference: I. Guyon, A. Elisseeff, "An Introduction to Variable and
@@ -26,7 +28,9 @@
 //! assert_eq!(sel.transform(ds.features()).unwrap().ncols(), 2);
 //! ```
 
+pub mod from_model;
 pub mod model_based;
+pub mod mutual_info;
 pub mod rfecv;
 pub mod sequential;
 pub mod univariate;
@@ -38,6 +42,7 @@ use breadth_core::{Error, Result, Transformer};
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+pub use from_model::{FeatureImportance, SelectFromModelParams, Threshold};
 pub use model_based::{RfeEstimator, RfeParams, SelectFromLassoParams};
 pub use rfecv::RfecvParams;
 pub use sequential::{Direction, SequentialParams};
@@ -61,6 +66,8 @@ pub enum SelectorKind {
     Sequential,
     /// [`RfecvParams`].
     Rfecv,
+    /// [`SelectFromModelParams`].
+    SelectFromModel,
 }
 
 /// A fitted selector: the support mask and the per-feature scores it came from.
@@ -124,6 +131,7 @@ impl Fitted for SelectedFeatures {
             SelectorKind::SelectFromLasso => "select-from-lasso",
             SelectorKind::Sequential => "sequential-feature-selector",
             SelectorKind::Rfecv => "rfecv",
+            SelectorKind::SelectFromModel => "select-from-model",
         }
     }
     fn n_features_in(&self) -> usize {

@@ -2,15 +2,11 @@
 //!
 //! - [`CategoricalEmission`]: a symbol $v \in \{0, \dots, M-1\}$ with probability $B_{kv}$;
 //!   the M-step sets $B_{kv} = \sum_t \gamma_t(k) [o_t = v] / \sum_t \gamma_t(k)$.
-//! - [`GaussianEmission`]: a vector $o \in \mathbb{R}^d$ from
-//!   $\mathcal{N}(\mu_k, \operatorname{diag}(\sigma^2_k))$; the M-step is hmmlearn's
-//!   (`covariance_type="diag"`): $\mu_k = \sum_t \gamma_t(k) o_t / n_k$ and
-//!   $\sigma^2_{kj} = \big(s + \sum_t \gamma_t(k)(o_{tj} - \mu_{kj})^2\big) / n_k$ with
-//!   $n_k = \sum_t \gamma_t(k)$ and the prior pseudo-variance $s$ = `covars_prior`
-//!   ($10^{-2}$ by default), which keeps a state that explains a single point from collapsing.
+//! - [`super::GaussianEmission`] (in [`super::gaussian`]): a vector $o \in \mathbb{R}^d$ from
+//!   $\mathcal{N}(\mu_k, \Sigma_k)$ with diagonal, spherical, full or tied covariances.
 //!
 //! $\gamma_t(k)$ are the posterior state marginals of the E-step (see [`super::model`]).
-//! Cost: $O(T K)$ per sequence (categorical), $O(T K d)$ (Gaussian).
+//! Cost: $O(T K)$ per sequence (categorical).
 //!
 //! ```
 //! use breadth_classic::hmm::{CategoricalEmission, Emission};
@@ -21,9 +17,8 @@
 //! ```
 
 use breadth_core::{Error, Result, Rng};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2};
 use rand::Rng as _;
-use rand_distr::{Distribution, StandardNormal};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// What the hidden states emit, and how to re-estimate it from posteriors.
@@ -181,168 +176,4 @@ pub(crate) fn draw(p: &[f64], rng: &mut Rng) -> usize {
     }
     // Rounding left the cumulative sum a hair under 1: take the last state with mass.
     p.iter().rposition(|&pi| pi > 0.0).unwrap_or(0)
-}
-
-/// Normal emissions with diagonal covariances.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GaussianEmission {
-    means: Array2<f64>,
-    covars: Array2<f64>,
-    covars_prior: f64,
-}
-
-/// Statistics of [`GaussianEmission`]: $n_k$, $\sum_t \gamma_t(k) o_t$, $\sum_t \gamma_t(k) o_t^2$.
-#[derive(Debug, Clone)]
-pub struct GaussianStats {
-    post: Array1<f64>,
-    obs: Array2<f64>,
-    obs2: Array2<f64>,
-}
-
-impl GaussianEmission {
-    /// From means and variances (both `K x d`, variances > 0).
-    pub fn new(means: Array2<f64>, covars: Array2<f64>) -> Result<Self> {
-        if means.is_empty() || means.dim() != covars.dim() {
-            return Err(Error::shape(
-                "gaussian emission means and variances",
-                format!("{:?} (non-empty)", means.dim()),
-                format!("{:?}", covars.dim()),
-            ));
-        }
-        if means.iter().any(|v| !v.is_finite())
-            || covars.iter().any(|v| !(v.is_finite() && *v > 0.0))
-        {
-            return Err(Error::param(
-                "covars",
-                "means must be finite and variances finite and > 0",
-            ));
-        }
-        Ok(GaussianEmission {
-            means,
-            covars,
-            covars_prior: 1e-2,
-        })
-    }
-
-    /// Set the prior pseudo-variance $s$ of the M-step (hmmlearn's `covars_prior`).
-    pub fn with_covars_prior(mut self, s: f64) -> Result<Self> {
-        breadth_core::validate::non_negative("covars_prior", s)?;
-        self.covars_prior = s;
-        Ok(self)
-    }
-
-    /// Means $\mu$ (`K x d`).
-    pub fn means(&self) -> &Array2<f64> {
-        &self.means
-    }
-
-    /// Variances $\sigma^2$ (`K x d`).
-    pub fn covars(&self) -> &Array2<f64> {
-        &self.covars
-    }
-}
-
-impl Emission for GaussianEmission {
-    type Seq = Array2<f64>;
-    type Stats = GaussianStats;
-
-    fn n_states(&self) -> usize {
-        self.means.nrows()
-    }
-    fn seq_len(seq: &Array2<f64>) -> usize {
-        seq.nrows()
-    }
-    fn check(&self, seq: &Array2<f64>, which: usize) -> Result<()> {
-        if seq.ncols() != self.means.ncols() {
-            return Err(Error::shape(
-                format!("features of sequence {which}"),
-                self.means.ncols(),
-                seq.ncols(),
-            ));
-        }
-        breadth_core::validate::check_finite(seq.view(), &format!("sequence {which}"))
-    }
-    fn log_prob(&self, seq: &Array2<f64>) -> Array2<f64> {
-        let (k, d) = self.means.dim();
-        let inv = self.covars.mapv(f64::recip);
-        let consts: Vec<f64> = self
-            .covars
-            .outer_iter()
-            .map(|c| -0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + c.mapv(f64::ln).sum()))
-            .collect();
-        let mut out = Array2::zeros((seq.nrows(), k));
-        for (o, mut row) in seq.outer_iter().zip(out.outer_iter_mut()) {
-            for s in 0..k {
-                let (mu, iv) = (self.means.row(s), inv.row(s));
-                let quad: f64 = (0..d)
-                    .map(|j| (o[j] - mu[j]) * (o[j] - mu[j]) * iv[j])
-                    .sum();
-                row[s] = consts[s] - 0.5 * quad;
-            }
-        }
-        out
-    }
-    fn zero_stats(&self) -> GaussianStats {
-        GaussianStats {
-            post: Array1::zeros(self.means.nrows()),
-            obs: Array2::zeros(self.means.dim()),
-            obs2: Array2::zeros(self.means.dim()),
-        }
-    }
-    fn accumulate(&self, stats: &mut GaussianStats, seq: &Array2<f64>, gamma: ArrayView2<'_, f64>) {
-        stats.post += &gamma.sum_axis(Axis(0));
-        stats.obs += &gamma.t().dot(seq);
-        stats.obs2 += &gamma.t().dot(&seq.mapv(|v| v * v));
-    }
-    fn merge(stats: &mut GaussianStats, other: GaussianStats) {
-        stats.post += &other.post;
-        stats.obs += &other.obs;
-        stats.obs2 += &other.obs2;
-    }
-    fn m_step(&mut self, st: &GaussianStats) {
-        for s in 0..self.n_states() {
-            let n = st.post[s];
-            if n <= 0.0 {
-                continue;
-            }
-            let mu = &st.obs.row(s) / n;
-            let c_n = &st.obs2.row(s) - &(&mu * &st.obs.row(s) * 2.0) + &(&mu * &mu * n);
-            self.covars
-                .row_mut(s)
-                .assign(&((c_n + self.covars_prior) / n.max(1e-5)));
-            self.means.row_mut(s).assign(&mu);
-        }
-    }
-    fn sample(&self, states: &[usize], rng: &mut Rng) -> Array2<f64> {
-        let d = self.means.ncols();
-        Array2::from_shape_fn((states.len(), d), |(t, j)| {
-            let z: f64 = StandardNormal.sample(rng);
-            self.means[[states[t], j]] + z * self.covars[[states[t], j]].sqrt()
-        })
-    }
-    fn random_init(seqs: &[Array2<f64>], k: usize, rng: &mut Rng) -> Result<Self> {
-        let views: Vec<ArrayView2<'_, f64>> = seqs.iter().map(|s| s.view()).collect();
-        let all = ndarray::concatenate(Axis(0), &views).map_err(|_| {
-            Error::param(
-                "sequences",
-                "all sequences need the same number of features",
-            )
-        })?;
-        if all.nrows() < k {
-            return Err(Error::param(
-                "n_states",
-                format!(
-                    "{k} states need at least {k} observations, got {}",
-                    all.nrows()
-                ),
-            ));
-        }
-        // Means at k distinct random observations; variances those of all the data (hmmlearn
-        // also starts every state at the data's variance plus `min_covar` = 1e-3).
-        let picks = rand::seq::index::sample(rng, all.nrows(), k).into_vec();
-        let means = all.select(Axis(0), &picks);
-        let var = all.var_axis(Axis(0), 0.0) + 1e-3;
-        let covars = Array2::from_shape_fn((k, all.ncols()), |(_, j)| var[j]);
-        GaussianEmission::new(means, covars)
-    }
 }

@@ -2,7 +2,8 @@
 //!
 //! - [`MarkovChain`] ([`markov`]): transition matrices estimated from sequences, $n$-step
 //!   probabilities, the stationary distribution.
-//! - [`Hmm`] ([`model`]) with [`CategoricalEmission`] or [`GaussianEmission`] ([`emission`]):
+//! - [`Hmm`] ([`model`]) with [`CategoricalEmission`] ([`emission`]) or [`GaussianEmission`]
+//!   with diagonal, spherical, full or tied covariances ([`gaussian`]):
 //!   scaled forward-backward, sequence log-likelihoods, posterior marginals, Viterbi decoding,
 //!   sampling, and Baum-Welch training ([`BaumWelch`]) over many sequences of different
 //!   lengths with random restarts.
@@ -28,10 +29,12 @@
 //! ```
 
 pub mod emission;
+pub mod gaussian;
 pub mod markov;
 pub mod model;
 pub mod text;
 
-pub use emission::{CategoricalEmission, Emission, GaussianEmission};
+pub use emission::{CategoricalEmission, Emission};
+pub use gaussian::{CovarianceType, GaussianEmission};
 pub use markov::MarkovChain;
 pub use model::{BaumWelch, FitReport, Hmm};

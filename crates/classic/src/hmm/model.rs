@@ -349,6 +349,16 @@ impl BaumWelch {
     /// Train from `n_init` seeded random starts (see [`Emission::random_init`]) and keep the
     /// model with the highest log-likelihood.
     pub fn fit<E: Emission>(&self, seqs: &[E::Seq]) -> Result<(Hmm<E>, FitReport)> {
+        self.fit_with(seqs, E::random_init)
+    }
+
+    /// As [`BaumWelch::fit`], with the emissions of each random start drawn by `init` (for
+    /// example [`crate::hmm::GaussianEmission::random_init_with`] for another covariance type).
+    pub fn fit_with<E: Emission>(
+        &self,
+        seqs: &[E::Seq],
+        init: impl Fn(&[E::Seq], usize, &mut breadth_core::Rng) -> Result<E>,
+    ) -> Result<(Hmm<E>, FitReport)> {
         self.validate()?;
         if self.n_states == 0 || self.n_init == 0 {
             return Err(Error::param("n_states / n_init", "must be at least 1"));
@@ -363,7 +373,7 @@ impl BaumWelch {
         let mut best: Option<(Hmm<E>, FitReport)> = None;
         for seed in breadth_core::rng::child_seeds(self.seed, self.n_init) {
             let mut rng = seeded_rng(seed);
-            let emission = E::random_init(seqs, k, &mut rng)?;
+            let emission = init(seqs, k, &mut rng)?;
             let mut transmat = Array2::zeros((k, k));
             for mut row in transmat.outer_iter_mut() {
                 // Half uniform, half random: every transition possible, symmetry broken.
@@ -471,7 +481,7 @@ pub(crate) fn log_space_posteriors<E: Emission>(hmm: &Hmm<E>, seq: &E::Seq) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hmm::{CategoricalEmission, GaussianEmission};
+    use crate::hmm::{CategoricalEmission, CovarianceType, GaussianEmission};
     use crate::neighbors::testing::{arr1, arr2, fixture, usizes};
     use serde_json::Value;
 
@@ -580,7 +590,113 @@ mod tests {
             "EM score",
         );
         assert!(max_diff(m.emission().means(), &arr2(&want["means"])) < 1e-6);
-        assert!(max_diff(m.emission().covars(), &arr2(&want["covars"])) < 1e-6);
+        assert!(max_diff(&m.emission().covars(), &arr2(&want["covars"])) < 1e-6);
+    }
+
+    fn arr3(v: &Value) -> ndarray::Array3<f64> {
+        let mats: Vec<Array2<f64>> = v.as_array().unwrap().iter().map(arr2).collect();
+        let views: Vec<_> = mats.iter().map(|m| m.view()).collect();
+        ndarray::stack(ndarray::Axis(0), &views).unwrap()
+    }
+
+    fn gaussian_of(kind: CovarianceType, v: &Value) -> Hmm<GaussianEmission> {
+        let means = arr2(&v["means"]);
+        let e = match kind {
+            CovarianceType::Full => GaussianEmission::full(means, arr3(&v["covars"])),
+            CovarianceType::Tied => GaussianEmission::tied(means, arr2(&v["covars"])),
+            CovarianceType::Spherical => GaussianEmission::spherical(means, arr1(&v["covars"])),
+            CovarianceType::Diag => GaussianEmission::new(means, arr2(&v["covars"])),
+        };
+        Hmm::new(arr1(&v["startprob"]), arr2(&v["transmat"]), e.unwrap()).unwrap()
+    }
+
+    /// Fixture: reference/hmm.py (hmmlearn 0.3.3, covariance_type full / tied / spherical):
+    /// scores, Viterbi paths and marginals of fixed models, and 15 Baum-Welch iterations from
+    /// the same start (log-likelihood history, means and covariance matrices).
+    #[test]
+    fn gaussian_covariance_types_match_hmmlearn() {
+        let f = fixture("hmm/hmm.json");
+        for (key, kind) in [
+            ("full", CovarianceType::Full),
+            ("tied", CovarianceType::Tied),
+            ("spherical", CovarianceType::Spherical),
+        ] {
+            let f = &f[key];
+            let seqs: Vec<Array2<f64>> = f["data"].as_array().unwrap().iter().map(arr2).collect();
+            check_inference(&gaussian_of(kind, &f["true"]), &seqs, f, key);
+            let bw = BaumWelch::default().n_iter(15).tol(f64::NEG_INFINITY);
+            let (m, report) = bw
+                .fit_from(gaussian_of(kind, &f["em_start"]), &seqs)
+                .unwrap();
+            let want = &f["em_result"];
+            close(
+                report.log_likelihood,
+                want["score"].as_f64().unwrap(),
+                1e-8,
+                key,
+            );
+            let history = want["history"].as_array().unwrap();
+            assert_eq!(report.history.len(), history.len());
+            for (a, b) in report.history.iter().zip(history) {
+                close(*a, b.as_f64().unwrap(), 1e-8, key);
+            }
+            assert!(
+                max_diff(m.transmat(), &arr2(&want["transmat"])) < 1e-6,
+                "{key}"
+            );
+            assert!(
+                max_diff(m.emission().means(), &arr2(&want["means"])) < 1e-6,
+                "{key}"
+            );
+            let cov = m.emission().covariances();
+            let want_cov = arr3(&want["covars_full"]);
+            let d = (&cov - &want_cov)
+                .iter()
+                .fold(0.0f64, |a, v| a.max(v.abs()));
+            assert!(d < 1e-6, "{key}: covariances differ by {d}");
+        }
+    }
+
+    #[test]
+    fn covariance_types_train_from_random_starts_and_refuse_bad_matrices() {
+        let f = fixture("hmm/hmm.json");
+        let truth = gaussian_of(CovarianceType::Full, &f["full"]["true"]);
+        let seqs: Vec<Array2<f64>> = (0..6).map(|i| truth.sample(120, i).0).collect();
+        let truth_ll = truth.score(&seqs).unwrap();
+        for kind in [
+            CovarianceType::Full,
+            CovarianceType::Tied,
+            CovarianceType::Spherical,
+        ] {
+            let bw = BaumWelch::default().n_states(3).n_init(2).seed(3);
+            let init = |s: &[Array2<f64>], k, rng: &mut breadth_core::Rng| {
+                GaussianEmission::random_init_with(s, k, kind, rng)
+            };
+            let (m, report) = bw.fit_with(&seqs, init).unwrap();
+            assert_eq!(m.emission().covariance_type(), kind);
+            assert!(
+                report.history.windows(2).all(|w| w[1] >= w[0] - 1e-6),
+                "{kind:?}"
+            );
+            if kind == CovarianceType::Full {
+                assert!(
+                    report.log_likelihood > truth_ll - 15.0,
+                    "{} vs {truth_ll}",
+                    report.log_likelihood
+                );
+            }
+        }
+        let means = ndarray::array![[0.0, 0.0]];
+        let not_spd = ndarray::array![[[1.0, 2.0], [2.0, 1.0]]];
+        assert!(GaussianEmission::full(means.clone(), not_spd).is_err());
+        let asym = ndarray::array![[1.0, 0.5], [0.0, 1.0]];
+        assert!(GaussianEmission::tied(means.clone(), asym).is_err());
+        assert!(GaussianEmission::spherical(means.clone(), ndarray::array![0.0]).is_err());
+        assert!(GaussianEmission::spherical(means, ndarray::array![1.0, 1.0]).is_err());
+        let bytes = breadth_core::model_file::to_bytes("hmm", &truth).unwrap();
+        let back: Hmm<GaussianEmission> =
+            breadth_core::model_file::from_bytes(&bytes, "hmm", "<t>").unwrap();
+        assert_eq!(back, truth);
     }
 
     #[test]
