@@ -55,7 +55,7 @@ class Model(nn.Module):
 
     def forward(self, s, t):
         sp, tp = s == PAD, t == PAD
-        causal = nn.Transformer.generate_square_subsequent_mask(t.shape[1])
+        causal = torch.triu(torch.ones(t.shape[1], t.shape[1], dtype=torch.bool), 1)
         m = self.emb(s)
         for layer in self.enc:
             m = layer(m, src_key_padding_mask=sp)
@@ -84,7 +84,7 @@ def peer():
                 loss = loss_fn(logits.reshape(-1, V), y[:, 1:].reshape(-1))
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
             last = total / N
         return last
 

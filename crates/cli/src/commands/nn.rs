@@ -19,7 +19,7 @@ use breadth_nn::transformer::reversal::{exact_match, ReversalParams, SavedRevers
 use breadth_nn::word2vec::{Word2Vec, Word2VecParams};
 use serde::Serialize;
 
-use crate::data_args::{DataArgs, TaskArg};
+use crate::data_args::{load_like, DataArgs, Schema, TaskArg};
 use crate::evaluate::holdout;
 use crate::output::{parse_settings, print_json};
 use crate::registry::all_models;
@@ -207,7 +207,7 @@ fn train(a: &TrainArgs) -> Result<Report> {
     }
 }
 
-fn table(spec: &str) -> Result<(Dataset, crate::data_args::Schema)> {
+fn table(spec: &str) -> Result<(Dataset, Schema)> {
     DataArgs {
         data: spec.to_string(),
         target: None,
@@ -394,7 +394,18 @@ fn run_eval(a: &EvalArgs) -> Result<Report> {
                 )
             })?;
             let model = load_any(&all_models(), &bytes, &source)?;
-            let data = breadth_data::load(spec, &Default::default())?.dataset;
+            // Read the table as the model's training table was read (same encodings and order).
+            let data = match header.metadata {
+                Some(meta) => {
+                    let schema: Schema =
+                        serde_json::from_value(meta).map_err(|e| Error::ModelFile {
+                            path: source.clone(),
+                            reason: format!("unreadable record of the training columns: {e}"),
+                        })?;
+                    load_like(spec, &schema)?
+                }
+                None => breadth_data::load(spec, &Default::default())?.dataset,
+            };
             let (truth, _) = data.class_target(kind)?;
             let score = match model.predict(data.features())? {
                 Predictions::Classes { labels, .. } => {
