@@ -152,3 +152,42 @@ fn unknown_model_and_settings_are_refused() {
     let list = ok(&breadth(&["nn", "train", "word2vec", "--list"]));
     assert!(list.contains("negative"), "{list}");
 }
+
+#[test]
+fn seq2seq_train_writes_attention_heat_map() {
+    let d = dir("seq2seq");
+    let png = d.join("attention.png");
+    let out = ok(&breadth(&[
+        "nn",
+        "train",
+        "seq2seq",
+        "--set",
+        "attention=luong",
+        "--set",
+        "steps=3",
+        "--set",
+        "batch=8",
+        "--set",
+        "eval_per_length=4",
+        "--out",
+        png.to_str().unwrap(),
+        "--json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["train_loss"].as_array().unwrap().len(), 3);
+    assert_eq!(report["scores"].as_array().unwrap().len(), 4);
+    assert!(std::fs::metadata(&png).unwrap().len() > 0);
+    let bad = breadth(&["nn", "train", "seq2seq", "--set", "attention=cosine"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn lstm_delayed_recall_reports_gradient_norms() {
+    let out = ok(&breadth(&[
+        "nn", "train", "lstm", "--set", "length=8", "--set", "hidden=4", "--set", "steps=2",
+    ]));
+    assert!(out.contains("accuracy"), "{out}");
+    assert!(out.contains("distance   5"), "{out}");
+    let bad = breadth(&["nn", "train", "gru", "--set", "width=3"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

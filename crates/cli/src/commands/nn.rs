@@ -8,10 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use breadth_core::registry::{configure, load_any, Configurable, Predictions};
+use breadth_core::registry::{configure, load_any, parse_param, Configurable, Predictions};
 use breadth_core::{model_file, Classifier, Dataset, Error, Fit, Result};
 use breadth_nn::cnn::CnnClassifierParams;
 use breadth_nn::mlp::MlpClassifierParams;
+use breadth_nn::seq2seq::reversal::ReversalReport;
 use breadth_nn::settings::TrainSettings;
 use breadth_nn::train::{Checkpointing, History};
 use breadth_nn::transformer::model::Transformer;
@@ -36,7 +37,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Action {
-    /// Train a model: mlp, cnn, transformer (digit reversal) or word2vec.
+    /// Train a model: mlp, cnn, transformer (digit reversal), word2vec, seq2seq (reversal
+    /// with attention), rnn / lstm / gru (delayed recall).
     Train(TrainArgs),
     /// Evaluate a saved model: accuracy on a table, exact match on reversal strings, or a
     /// summary of word vectors.
@@ -46,7 +48,8 @@ enum Action {
 /// Arguments of `breadth nn train`.
 #[derive(Debug, clap::Args)]
 struct TrainArgs {
-    /// mlp | cnn | transformer | word2vec.
+    /// mlp | cnn | transformer | word2vec | seq2seq (digit reversal with attention) | rnn |
+    /// lstm | gru (delayed recall with gradient norms through time).
     model: String,
     /// Table for mlp/cnn (`builtin:NAME` or CSV, default builtin:digits); text file or
     /// builtin:shakespeare for word2vec; not used by transformer (its task is generated).
@@ -61,7 +64,7 @@ struct TrainArgs {
     /// Write resumable checkpoints in this folder (resumes from one found there).
     #[arg(long)]
     checkpoint: Option<PathBuf>,
-    /// Save the trained model here.
+    /// Save the trained model here (seq2seq: the attention heat map, .png or .svg).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Share of rows held out for scoring mlp/cnn.
@@ -137,6 +140,51 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 fn list(model: &str) -> Result<()> {
+    // seq2seq and the delayed-recall demonstrations take plain configs, not registry params.
+    let fixed: Vec<(&str, String, &str)> = match model {
+        "seq2seq" => {
+            let d = breadth_nn::seq2seq::reversal::ReversalConfig::default();
+            vec![
+                (
+                    "attention",
+                    format!("{:?}", d.model.attention).to_lowercase(),
+                    "luong | bahdanau | none",
+                ),
+                ("steps", d.steps.to_string(), "optimizer steps"),
+                ("batch", d.batch.to_string(), "strings per step"),
+                ("lr", d.lr.to_string(), "Adam learning rate"),
+                (
+                    "eval_per_length",
+                    d.eval_per_length.to_string(),
+                    "test strings per length",
+                ),
+                ("seed", d.seed.to_string(), "seed of weights and data"),
+            ]
+        }
+        "rnn" | "lstm" | "gru" => {
+            let d = breadth_nn::recurrent::demo::RecallConfig::new(
+                breadth_nn::recurrent::cell::CellKind::Lstm,
+            );
+            vec![
+                (
+                    "length",
+                    d.task.length.to_string(),
+                    "sequence length (delay to recall)",
+                ),
+                ("hidden", d.hidden.to_string(), "hidden size"),
+                ("steps", d.steps.to_string(), "optimizer steps"),
+                ("lr", d.lr.to_string(), "Adam learning rate"),
+                ("seed", d.seed.to_string(), "seed of weights and data"),
+            ]
+        }
+        _ => Vec::new(),
+    };
+    if !fixed.is_empty() {
+        for (name, default, help) in fixed {
+            println!("{name:<22} {default:<14} {help}");
+        }
+        return Ok(());
+    }
     let specs = match model {
         "mlp" => MlpClassifierParams::default().param_specs(),
         "cnn" => CnnClassifierParams::default().param_specs(),
@@ -153,7 +201,7 @@ fn list(model: &str) -> Result<()> {
 fn unknown(model: &str) -> Error {
     Error::param(
         "MODEL",
-        format!("no neural model called `{model}`; known: mlp, cnn, transformer, word2vec"),
+        format!("no neural model called `{model}`; known: mlp, cnn, transformer, word2vec, seq2seq, rnn, lstm, gru"),
     )
 }
 
@@ -202,9 +250,149 @@ fn train(a: &TrainArgs) -> Result<Report> {
             }
             word2vec(a, &configure("word2vec", &settings)?)
         }
-        // Recurrent models and seq2seq join here, one arm each calling their library.
+        "seq2seq" => seq2seq(a, &settings),
+        "rnn" | "lstm" | "gru" => delayed_recall(a, &settings),
         other => Err(unknown(other)),
     }
+}
+
+/// Refuse settings a model does not know, naming them and the ones it does.
+fn check_keys(model: &str, settings: &[(String, String)], known: &[&str]) -> Result<()> {
+    match settings.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        Some((k, _)) => Err(Error::param(
+            k.as_str(),
+            format!("unknown setting for {model}; known: {}", known.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The seq2seq reversal task: a GRU encoder-decoder with `attention=luong|bahdanau|none`,
+/// scored by greedy and beam-search exact match on held-out and longer strings; `--out
+/// FILE.png|svg` draws the attention heat map of one long example.
+fn seq2seq(a: &TrainArgs, settings: &[(String, String)]) -> Result<Report> {
+    use breadth_nn::seq2seq::model::AttentionKind;
+    use breadth_nn::seq2seq::reversal::{attention_heatmap, train_reversal, ReversalConfig};
+    check_keys(
+        "seq2seq",
+        settings,
+        &[
+            "attention",
+            "steps",
+            "batch",
+            "lr",
+            "eval_per_length",
+            "seed",
+        ],
+    )?;
+    if a.checkpoint.is_some() {
+        return Err(Error::param(
+            "checkpoint",
+            "seq2seq trains in one short run and writes no checkpoints",
+        ));
+    }
+    let mut cfg = ReversalConfig::default();
+    for (k, v) in settings {
+        match k.as_str() {
+            "attention" => {
+                cfg.model.attention = match v.as_str() {
+                    "luong" => AttentionKind::Luong,
+                    "bahdanau" => AttentionKind::Bahdanau,
+                    "none" => AttentionKind::None,
+                    _ => {
+                        return Err(Error::param(
+                            "attention",
+                            "expected luong, bahdanau or none",
+                        ))
+                    }
+                }
+            }
+            "steps" => cfg.steps = parse_param(k, v)?,
+            "batch" => cfg.batch = parse_param(k, v)?,
+            "lr" => cfg.lr = parse_param(k, v)?,
+            "eval_per_length" => cfg.eval_per_length = parse_param(k, v)?,
+            _ => cfg.seed = parse_param(k, v)?,
+        }
+    }
+    let run = train_reversal(&cfg, |step, loss| eprintln!("step {step}: loss {loss:.4}"))?;
+    let r = &run.report;
+    let mut report = Report {
+        model: format!("seq2seq ({:?} attention)", cfg.model.attention).to_lowercase(),
+        train_loss: r.losses.clone(),
+        ..Report::default()
+    };
+    for (name, set) in [
+        ("held-out same lengths", &r.same_length),
+        ("longer strings", &r.longer),
+    ] {
+        report.scores.push((
+            format!("exact match greedy, {name}"),
+            ReversalReport::mean_greedy(set),
+        ));
+        report.scores.push((
+            format!("exact match beam, {name}"),
+            ReversalReport::mean_beam(set),
+        ));
+    }
+    if let Some(path) = &a.out {
+        let (src, out, weights) = &r.example;
+        attention_heatmap(weights, src, out, path)?;
+        report.saved = Some(path.display().to_string());
+    }
+    Ok(report)
+}
+
+/// The delayed-recall task for a vanilla RNN, an LSTM or a GRU: accuracy after training and
+/// the gradient norm of the loss with respect to each hidden state by distance to the loss.
+fn delayed_recall(a: &TrainArgs, settings: &[(String, String)]) -> Result<Report> {
+    use breadth_nn::recurrent::cell::{CellKind, Nonlinearity};
+    use breadth_nn::recurrent::demo::{train_delayed_recall, RecallConfig};
+    check_keys(
+        &a.model,
+        settings,
+        &["length", "hidden", "steps", "lr", "seed"],
+    )?;
+    if a.checkpoint.is_some() || a.out.is_some() {
+        return Err(Error::param(
+            "checkpoint/out",
+            "the delayed-recall demonstration writes no checkpoints or model files",
+        ));
+    }
+    let kind = match a.model.as_str() {
+        "rnn" => CellKind::Rnn(Nonlinearity::Tanh),
+        "lstm" => CellKind::Lstm,
+        _ => CellKind::Gru,
+    };
+    let mut cfg = RecallConfig::new(kind);
+    for (k, v) in settings {
+        match k.as_str() {
+            "length" => cfg.task.length = parse_param(k, v)?,
+            "hidden" => cfg.hidden = parse_param(k, v)?,
+            "steps" => cfg.steps = parse_param(k, v)?,
+            "lr" => cfg.lr = parse_param(k, v)?,
+            _ => cfg.seed = parse_param(k, v)?,
+        }
+    }
+    let r = train_delayed_recall(&cfg)?;
+    let mut report = Report {
+        model: format!("{} on delayed recall, length {}", a.model, cfg.task.length),
+        scores: vec![("accuracy".into(), r.accuracy)],
+        train_loss: r.losses.clone(),
+        ..Report::default()
+    };
+    report
+        .notes
+        .push("|dL/dh_t| by distance to the loss (initial -> trained):".into());
+    let n = r.grad_norms_init.len();
+    for d in [0, 5, 10, 20, 40, n.saturating_sub(1)] {
+        if d < n {
+            report.notes.push(format!(
+                "  distance {d:>3}: {:.3e} -> {:.3e}",
+                r.grad_norms_init[d], r.grad_norms_trained[d]
+            ));
+        }
+    }
+    Ok(report)
 }
 
 fn table(spec: &str) -> Result<(Dataset, Schema)> {
