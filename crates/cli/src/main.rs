@@ -53,6 +53,8 @@ enum Command {
     Outliers(commands::outliers::Args),
     /// Per-feature drift tests, PSI and adversarial validation of a current table vs a reference.
     Drift(commands::drift::Args),
+    /// Print the trees of a saved tree, forest or gbdt model as text or Graphviz DOT.
+    Tree(commands::tree::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Hmm(a) => commands::hmm::run(&a),
         Command::Outliers(a) => commands::outliers::run(&a),
         Command::Drift(a) => commands::drift::run(&a),
+        Command::Tree(a) => commands::tree::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
