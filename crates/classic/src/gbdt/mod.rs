@@ -13,6 +13,8 @@
 //! validation set (`validation_fraction`, or [`GbdtClassifierParams::fit_with_validation`])
 //! boosting stops after `early_stopping_rounds` rounds without a lower validation loss and keeps
 //! the best round. A classifier with $K > 2$ classes grows $K$ trees per round (softmax).
+//! `monotone_constraints` (per feature -1 / 0 / 1) make the predictions decreasing / free /
+//! increasing in a feature, by LightGBM's "basic" method (see [`grow`]).
 //!
 //! Shapes: $X$ is $n \times d$; the model holds $M K$ trees. Training costs
 //! $O(M K (n d + L d B))$; prediction $O(M K\,\text{depth})$ per row, parallel over rows.
