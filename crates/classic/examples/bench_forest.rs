@@ -1,6 +1,6 @@
 //! Benchmark side of `bench/trees.py` for the random forest classifier.
 //!
-//! Usage: `bench_forest DATA_PREFIX N_TREES` with `DATA_PREFIX_{Xtr,ytr,Xte,yte}.npy`. Times the
+//! Usage: `bench_forest DATA_PREFIX N_TREES [SEED]` with `DATA_PREFIX_{Xtr,ytr,Xte,yte}.npy`. Times the
 //! fit, prints one JSON line with `seconds`, `quality` (test accuracy), `predict_seconds`,
 //! `predict_rows_per_s` and `peak_mb` (VmHWM).
 
@@ -25,6 +25,7 @@ fn main() {
     let t = Instant::now();
     let m = RandomForestClassifierParams::default()
         .n_estimators(a[2].parse().unwrap())
+        .seed(a.get(3).map_or(0, |s| s.parse().unwrap()))
         .fit(&ds)
         .unwrap();
     let fit_s = t.elapsed().as_secs_f64();

@@ -53,10 +53,12 @@ enum Command {
     Outliers(commands::outliers::Args),
     /// Per-feature drift tests, PSI and adversarial validation of a current table vs a reference.
     Drift(commands::drift::Args),
-    /// Train neural models (mlp, cnn, transformer, word2vec) with checkpoints; evaluate saved ones.
+    /// Train neural models (mlp, cnn, transformer, word2vec, seq2seq, rnn/lstm/gru) with checkpoints; evaluate saved ones.
     Nn(commands::nn::Args),
     /// Query word vectors: nearest neighbours and analogies by cosine similarity.
     Embed(commands::embed::Args),
+    /// Print the trees of a saved tree, forest or gbdt model as text or Graphviz DOT.
+    Tree(commands::tree::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Drift(a) => commands::drift::run(&a),
         Command::Nn(a) => commands::nn::run(&a),
         Command::Embed(a) => commands::embed::run(&a),
+        Command::Tree(a) => commands::tree::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

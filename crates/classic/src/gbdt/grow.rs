@@ -15,6 +15,16 @@
 //! it. Each threshold is tried with the missing bin on the right and, when the node has missing
 //! values, on the left: the better one is the learned default direction.
 //!
+//! **Monotone constraints** (LightGBM's "basic" method): each leaf carries bounds
+//! $[\ell, u]$ on its (unshrunk) output, $(-\infty, \infty)$ at the root. With any constraint
+//! set, a candidate's child outputs are clamped, $w_c = \operatorname{clip}(-T_\alpha(G_c) /
+//! (H_c + \lambda), \ell, u)$, and scored at those outputs,
+//! $S(G, H \mid w) = -(2 T_\alpha(G) w + (H + \lambda) w^2)$ (equal to $S(G, H)$ at the
+//! unclamped optimum); a split on a feature constrained increasing (decreasing) is rejected
+//! when $w_L > w_R$ ($w_L < w_R$). After it, with $m = (w_L + w_R)/2$, the left subtree's upper
+//! (lower) bound and the right subtree's lower (upper) bound become $m$, so every later leaf on
+//! the left stays below every leaf on the right and predictions are monotone in that feature.
+//!
 //! Leaf-wise growth splits the leaf of largest gain until `num_leaves`; depth-wise growth splits
 //! every leaf of the shallowest level first. Cost per tree: $O(n d)$ for the root histogram plus
 //! the smaller children's rows, and $O(L d B)$ for the split searches ($L$ leaves, $B$ bins).
@@ -73,7 +83,14 @@ pub(crate) struct GrowConfig {
     pub min_data_in_leaf: u64,
     pub learning_rate: f64,
     pub depthwise: bool,
+    /// Per feature -1 / 0 / 1 (decreasing, free, increasing); empty when no feature is
+    /// constrained, which keeps the unconstrained search free of the clamping.
+    pub monotone: Vec<i8>,
 }
+
+/// Bounds `(lower, upper)` on a leaf's unshrunk output.
+type Bounds = (f64, f64);
+const UNBOUNDED: Bounds = (f64::NEG_INFINITY, f64::INFINITY);
 
 impl GrowConfig {
     #[inline]
@@ -92,6 +109,16 @@ impl GrowConfig {
     fn output(&self, s: &Sums) -> f64 {
         -self.learning_rate * self.threshold_l1(s.g) / (s.h + self.lambda_l2)
     }
+    /// The unshrunk optimal output clamped to `b`.
+    #[inline]
+    fn bounded_output(&self, s: &Sums, b: Bounds) -> f64 {
+        (-self.threshold_l1(s.g) / (s.h + self.lambda_l2)).clamp(b.0, b.1)
+    }
+    /// $S(G, H \mid w)$: the score of a leaf held at output `w`.
+    #[inline]
+    fn score_at(&self, s: &Sums, w: f64) -> f64 {
+        -(2.0 * self.threshold_l1(s.g) * w + (s.h + self.lambda_l2) * w * w)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +129,9 @@ struct Candidate {
     missing_left: bool,
     left: Sums,
     right: Sums,
+    /// Unshrunk child outputs (clamped to the leaf's bounds when constraints are on).
+    left_out: f64,
+    right_out: f64,
 }
 
 struct Leaf {
@@ -111,6 +141,7 @@ struct Leaf {
     depth: usize,
     hist: Vec<Sums>,
     best: Option<Candidate>,
+    bounds: Bounds,
 }
 
 /// A grown tree with what the booster needs to update its scores.
@@ -199,8 +230,14 @@ impl<'a> Grower<'a> {
         hist: &[Sums],
         total: &Sums,
         active: &[bool],
+        bounds: Bounds,
     ) -> Option<Candidate> {
-        let parent = cfg.score(total);
+        let constrained = !cfg.monotone.is_empty();
+        let parent = if constrained {
+            cfg.score_at(total, cfg.bounded_output(total, bounds))
+        } else {
+            cfg.score(total)
+        };
         let d = self.mapper.n_features();
         let found: Vec<Option<Candidate>> = (0..d)
             .into_par_iter()
@@ -230,8 +267,25 @@ impl<'a> Grower<'a> {
                         {
                             continue;
                         }
-                        let gain = cfg.score(&left) + cfg.score(&right) - parent;
+                        let (gain, outs) = if constrained {
+                            let lo = cfg.bounded_output(&left, bounds);
+                            let ro = cfg.bounded_output(&right, bounds);
+                            let mc = cfg.monotone[f];
+                            if (mc > 0 && lo > ro) || (mc < 0 && lo < ro) {
+                                continue;
+                            }
+                            let gain = cfg.score_at(&left, lo) + cfg.score_at(&right, ro) - parent;
+                            (gain, Some((lo, ro)))
+                        } else {
+                            (cfg.score(&left) + cfg.score(&right) - parent, None)
+                        };
                         if best.as_ref().is_none_or(|b| gain > b.gain) {
+                            let (left_out, right_out) = outs.unwrap_or_else(|| {
+                                (
+                                    cfg.bounded_output(&left, UNBOUNDED),
+                                    cfg.bounded_output(&right, UNBOUNDED),
+                                )
+                            });
                             best = Some(Candidate {
                                 gain,
                                 feature: f,
@@ -239,6 +293,8 @@ impl<'a> Grower<'a> {
                                 missing_left,
                                 left,
                                 right,
+                                left_out,
+                                right_out,
                             });
                         }
                     }
@@ -308,7 +364,7 @@ impl<'a> Grower<'a> {
         let mut nodes = vec![Node::leaf(0.0, n_rows, sums.h)];
         let mut values = vec![cfg.output(&sums)];
         let mut bin_thresholds = vec![0u8];
-        let best = self.best_split(cfg, &hist, &sums, active);
+        let best = self.best_split(cfg, &hist, &sums, active, UNBOUNDED);
         let mut leaves = vec![Leaf {
             node: 0,
             start: 0,
@@ -316,6 +372,7 @@ impl<'a> Grower<'a> {
             depth: 0,
             hist,
             best,
+            bounds: UNBOUNDED,
         }];
         let (mut gain, mut splits) = (vec![0.0; d], vec![0u64; d]);
         while leaves.len() < cfg.num_leaves {
@@ -352,11 +409,16 @@ impl<'a> Grower<'a> {
             node.threshold = self.mapper.upper_bound(c.feature, c.bin as usize);
             node.missing_left = c.missing_left;
             bin_thresholds[leaf.node] = c.bin;
-            for s in [&c.left, &c.right] {
+            for (s, out) in [(&c.left, c.left_out), (&c.right, c.right_out)] {
                 nodes.push(Node::leaf(0.0, s.n as usize, s.h));
-                values.push(cfg.output(s));
+                values.push(if cfg.monotone.is_empty() {
+                    cfg.output(s)
+                } else {
+                    cfg.learning_rate * out
+                });
                 bin_thresholds.push(0);
             }
+            let (l_bounds, r_bounds) = child_bounds(cfg, &c, leaf.bounds);
             // Build the smaller child, subtract for the larger.
             let left_small = mid - leaf.start <= leaf.end - mid;
             let (s_start, s_end) = if left_small {
@@ -381,12 +443,12 @@ impl<'a> Grower<'a> {
                 (large, small)
             };
             let depth = leaf.depth + 1;
-            for (node, start, end, s, h) in [
-                (l_id, leaf.start, mid, c.left, lh),
-                (r_id, mid, leaf.end, c.right, rh),
+            for (node, start, end, s, h, bounds) in [
+                (l_id, leaf.start, mid, c.left, lh, l_bounds),
+                (r_id, mid, leaf.end, c.right, rh, r_bounds),
             ] {
                 let best = if depth < cfg.max_depth {
-                    self.best_split(cfg, &h, &s, active)
+                    self.best_split(cfg, &h, &s, active, bounds)
                 } else {
                     None
                 };
@@ -397,6 +459,7 @@ impl<'a> Grower<'a> {
                     depth,
                     hist: h,
                     best,
+                    bounds,
                 });
             }
         }
@@ -414,6 +477,26 @@ impl<'a> Grower<'a> {
             splits,
         }
     }
+}
+
+/// The children's output bounds after split `c` of a leaf bounded by `b`: both inherit `b`, and a
+/// split on a constrained feature puts the children's mid output between them (LightGBM's
+/// `BasicLeafConstraints::Update`).
+fn child_bounds(cfg: &GrowConfig, c: &Candidate, b: Bounds) -> (Bounds, Bounds) {
+    let (mut l, mut r) = (b, b);
+    let mid = (c.left_out + c.right_out) / 2.0;
+    match cfg.monotone.get(c.feature).copied().unwrap_or(0) {
+        1 => {
+            l.1 = l.1.min(mid);
+            r.0 = r.0.max(mid);
+        }
+        -1 => {
+            l.0 = l.0.max(mid);
+            r.1 = r.1.min(mid);
+        }
+        _ => {}
+    }
+    (l, r)
 }
 
 /// The leaf a binned row reaches (`bins` column-major with `n` rows).

@@ -13,6 +13,8 @@
 //! validation set (`validation_fraction`, or [`GbdtClassifierParams::fit_with_validation`])
 //! boosting stops after `early_stopping_rounds` rounds without a lower validation loss and keeps
 //! the best round. A classifier with $K > 2$ classes grows $K$ trees per round (softmax).
+//! `monotone_constraints` (per feature -1 / 0 / 1) make the predictions decreasing / free /
+//! increasing in a feature, by LightGBM's "basic" method (see [`grow`]).
 //!
 //! Shapes: $X$ is $n \times d$; the model holds $M K$ trees. Training costs
 //! $O(M K (n d + L d B))$; prediction $O(M K\,\text{depth})$ per row, parallel over rows.
@@ -128,6 +130,9 @@ pub struct GbdtParams {
     pub validation_fraction: f64,
     /// Stop after this many rounds without improvement on the validation set.
     pub early_stopping_rounds: Option<usize>,
+    /// Per feature -1 / 0 / 1: predictions decreasing / free / increasing in that feature
+    /// (LightGBM's `monotone_constraints`, "basic" method); empty: no constraint.
+    pub monotone_constraints: Vec<i8>,
     /// Seed of the sampling.
     pub seed: u64,
 }
@@ -152,6 +157,7 @@ impl Default for GbdtParams {
             goss_other_rate: 0.1,
             validation_fraction: 0.0,
             early_stopping_rounds: None,
+            monotone_constraints: Vec::new(),
             seed: 0,
         }
     }
@@ -224,6 +230,35 @@ impl GbdtParams {
             min_data_in_leaf: self.min_data_in_leaf.max(1) as u64,
             learning_rate: self.learning_rate,
             depthwise: self.growth == Growth::DepthWise,
+            monotone: Vec::new(),
+        })
+    }
+
+    /// The constraints of `d` features for the grower: empty when none is set.
+    fn monotone(&self, d: usize) -> Result<Vec<i8>> {
+        let m = &self.monotone_constraints;
+        if m.is_empty() {
+            return Ok(Vec::new());
+        }
+        if m.len() != d {
+            return Err(Error::param(
+                "monotone_constraints",
+                format!(
+                    "needs one entry per feature: {d} features, {} entries",
+                    m.len()
+                ),
+            ));
+        }
+        if let Some(v) = m.iter().find(|v| !(-1..=1).contains(*v)) {
+            return Err(Error::param(
+                "monotone_constraints",
+                format!("entries must be -1, 0 or 1, got {v}"),
+            ));
+        }
+        Ok(if m.iter().all(|&v| v == 0) {
+            Vec::new()
+        } else {
+            m.clone()
         })
     }
 
@@ -287,6 +322,20 @@ impl GbdtParams {
                     .map_or("none".into(), |d| d.to_string()),
                 "patience in rounds, or none",
             ),
+            ParamSpec::new(
+                "monotone_constraints",
+                if self.monotone_constraints.is_empty() {
+                    String::from("none")
+                } else {
+                    let v: Vec<String> = self
+                        .monotone_constraints
+                        .iter()
+                        .map(i8::to_string)
+                        .collect();
+                    v.join(",")
+                },
+                "per feature -1,0,1 (decreasing, free, increasing), or none",
+            ),
             ParamSpec::new("seed", self.seed, "seed of the sampling"),
         ]
     }
@@ -310,6 +359,16 @@ impl GbdtParams {
             "goss_other_rate" => self.goss_other_rate = parse_param(name, value)?,
             "validation_fraction" => self.validation_fraction = parse_param(name, value)?,
             "early_stopping_rounds" => self.early_stopping_rounds = parse_opt(name, value)?,
+            "monotone_constraints" => {
+                self.monotone_constraints = if value.eq_ignore_ascii_case("none") {
+                    Vec::new()
+                } else {
+                    value
+                        .split(',')
+                        .map(|v| parse_param(name, v.trim()))
+                        .collect::<Result<_>>()?
+                }
+            }
             "seed" => self.seed = parse_param(name, value)?,
             _ => return Ok(false),
         }
@@ -404,8 +463,9 @@ impl Booster {
         objective: Objective,
         k: usize,
     ) -> Result<Booster> {
-        let cfg = p.validate()?;
+        let mut cfg = p.validate()?;
         let (n, d) = train.x.dim();
+        cfg.monotone = p.monotone(d)?;
         let mapper = BinMapper::fit(train.x, p.max_bin, 200_000);
         let bins = mapper.transform(train.x);
         let init = objective.init(&train.y, &train.w, k);
@@ -658,6 +718,11 @@ macro_rules! gbdt_setters {
         /// Set the seed.
         pub fn seed(mut self, s: u64) -> Self {
             self.gbdt.seed = s;
+            self
+        }
+        /// Set the per-feature monotone constraints (-1, 0, 1; empty for none).
+        pub fn monotone_constraints(mut self, c: Vec<i8>) -> Self {
+            self.gbdt.monotone_constraints = c;
             self
         }
     };
@@ -927,6 +992,8 @@ mod tests {
 
     // Produced by reference/trees_gbdt.py (lightgbm 4.7.0).
     const GBDT: &str = include_str!("../../tests/fixtures/trees/gbdt.json");
+    // Produced by reference/trees_monotone.py (lightgbm 4.7.0).
+    const MONOTONE: &str = include_str!("../../tests/fixtures/trees/monotone.json");
 
     fn split(data: &Dataset) -> (Dataset, Dataset) {
         let (test, train): (Vec<usize>, Vec<usize>) =
@@ -1180,5 +1247,150 @@ mod tests {
             .is_err());
         let diabetes = breadth_data::datasets::load("diabetes").unwrap();
         assert!(GbdtClassifierParams::default().fit(&diabetes).is_err());
+    }
+
+    /// The largest drop (or rise, for `sign = -1`) of `predict` along a grid of feature `j`
+    /// over the given base rows: zero when the model is monotone in `j`.
+    fn worst_violation(
+        predict: impl Fn(ArrayView2<'_, f64>) -> Array1<f64>,
+        base: ArrayView2<'_, f64>,
+        j: usize,
+        sign: f64,
+    ) -> f64 {
+        let grid: Vec<f64> = (0..=40).map(|t| -2.0 + 0.1 * t as f64).collect();
+        let mut worst: f64 = 0.0;
+        for row in base.outer_iter() {
+            let x = Array2::from_shape_fn((grid.len(), row.len()), |(g, c)| {
+                if c == j {
+                    grid[g]
+                } else {
+                    row[c]
+                }
+            });
+            let p = predict(x.view());
+            for w in p.as_slice().unwrap().windows(2) {
+                worst = worst.max(sign * (w[0] - w[1]));
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn monotone_constraints_make_predictions_monotone() {
+        use rand::Rng as _;
+        let mut rng = seeded_rng(3);
+        let n = 400;
+        let x: Array2<f64> = Array2::from_shape_fn((n, 3), |_| rng.random_range(-1.5..1.5));
+        // Non-monotone in both constrained features, so unconstrained trees break monotonicity.
+        let y = Array1::from_shape_fn(n, |i| {
+            let r = x.row(i);
+            (3.0 * r[0]).sin() + r[0] - (2.0 * r[1]).cos()
+                + 0.5 * r[2]
+                + rng.random_range(-0.3..0.3)
+        });
+        let ds = Dataset::new(x.clone())
+            .with_target(Target::Continuous(y.clone()))
+            .unwrap();
+        let base = x.slice(ndarray::s![..25, ..]);
+        let p = GbdtRegressorParams::default()
+            .n_estimators(40)
+            .num_leaves(8)
+            .min_data_in_leaf(5);
+        let free = p.clone().fit(&ds).unwrap();
+        assert!(worst_violation(|v| free.predict(v).unwrap(), base, 0, 1.0) > 1e-3);
+        let m = p.monotone_constraints(vec![1, -1, 0]).fit(&ds).unwrap();
+        assert_eq!(
+            worst_violation(|v| m.predict(v).unwrap(), base, 0, 1.0),
+            0.0
+        );
+        assert_eq!(
+            worst_violation(|v| m.predict(v).unwrap(), base, 1, -1.0),
+            0.0
+        );
+        // Binary: the probability of class 1 is monotone too.
+        let labels: Vec<usize> = y.iter().map(|&v| usize::from(v > 0.0)).collect();
+        let bin = Dataset::new(x.clone())
+            .with_target(Target::classes(labels, vec!["0".into(), "1".into()]).unwrap())
+            .unwrap();
+        let c = GbdtClassifierParams::default()
+            .n_estimators(30)
+            .num_leaves(8)
+            .min_data_in_leaf(5)
+            .monotone_constraints(vec![1, -1, 0])
+            .fit(&bin)
+            .unwrap();
+        let p1 = |v: ArrayView2<'_, f64>| c.predict_proba(v).unwrap().column(1).to_owned();
+        assert_eq!(worst_violation(p1, base, 0, 1.0), 0.0);
+        assert_eq!(worst_violation(p1, base, 1, -1.0), 0.0);
+        // Bad constraints are refused with the parameter's name.
+        for bad in [vec![1, 0], vec![2, 0, 0]] {
+            let e = GbdtRegressorParams::default()
+                .monotone_constraints(bad)
+                .fit(&ds)
+                .unwrap_err();
+            assert!(e.to_string().contains("monotone_constraints"), "{e}");
+        }
+        let mut q = GbdtRegressorParams::default();
+        q.set_param("monotone_constraints", "1, 0,-1").unwrap();
+        assert_eq!(q.gbdt.monotone_constraints, vec![1, 0, -1]);
+    }
+
+    #[test]
+    fn monotone_quality_is_close_to_lightgbm() {
+        let doc: Value = serde_json::from_str(MONOTONE).unwrap();
+        let rows: Vec<Vec<f64>> = serde_json::from_value(doc["x"].clone()).unwrap();
+        let x = Array2::from_shape_fn((rows.len(), 4), |(i, j)| rows[i][j]);
+        let y_reg: Vec<f64> = serde_json::from_value(doc["y_reg"].clone()).unwrap();
+        let y_bin: Vec<usize> = serde_json::from_value(doc["y_bin"].clone()).unwrap();
+        let c: Vec<i8> = serde_json::from_value(doc["constraints"].clone()).unwrap();
+        let n_train = doc["n_train"].as_u64().unwrap() as usize;
+        let (tr, te): (Vec<usize>, Vec<usize>) =
+            ((0..n_train).collect(), (n_train..rows.len()).collect());
+        let xtr = x.select(ndarray::Axis(0), &tr);
+        let xte = x.select(ndarray::Axis(0), &te);
+        let reg = Dataset::new(xtr.clone())
+            .with_target(Target::Continuous(Array1::from_iter(
+                tr.iter().map(|&i| y_reg[i]),
+            )))
+            .unwrap();
+        let m = GbdtRegressorParams {
+            gbdt: small(),
+            ..Default::default()
+        }
+        .monotone_constraints(c.clone())
+        .fit(&reg)
+        .unwrap();
+        let pred = m.predict(xte.view()).unwrap();
+        let rmse = (te
+            .iter()
+            .zip(pred.iter())
+            .map(|(&i, p)| (p - y_reg[i]).powi(2))
+            .sum::<f64>()
+            / te.len() as f64)
+            .sqrt();
+        let ref_rmse = doc["rmse_constrained"].as_f64().unwrap();
+        // The wiggle in x0 is not monotone: the constraint must cost some accuracy, as in LightGBM.
+        assert!(ref_rmse > doc["rmse_free"].as_f64().unwrap());
+        assert!(
+            (rmse - ref_rmse).abs() < 0.05 * ref_rmse,
+            "constrained RMSE {rmse} vs LightGBM {ref_rmse}"
+        );
+        let labels: Vec<usize> = tr.iter().map(|&i| y_bin[i]).collect();
+        let bin = Dataset::new(xtr)
+            .with_target(Target::classes(labels, vec!["0".into(), "1".into()]).unwrap())
+            .unwrap();
+        let m = GbdtClassifierParams { gbdt: small() }
+            .monotone_constraints(c)
+            .fit(&bin)
+            .unwrap();
+        let p = m.predict_proba(xte.view()).unwrap();
+        let truth: Vec<usize> = te.iter().map(|&i| y_bin[i]).collect();
+        let auc = breadth_metrics::curves::roc_auc(ndarray::ArrayView1::from(&truth), p.column(1))
+            .unwrap();
+        let ref_auc = doc["auc_constrained"].as_f64().unwrap();
+        assert!(
+            (auc - ref_auc).abs() < 0.015,
+            "constrained AUC {auc} vs LightGBM {ref_auc}"
+        );
     }
 }

@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 pub use build::Splitter;
 pub use criterion::Criterion;
+pub use export::{export_model, ExportFormat};
 pub use model::{Node, Tree, LEAF, UNDEFINED};
 pub use prune::PruningPath;
 

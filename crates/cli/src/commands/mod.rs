@@ -17,3 +17,4 @@ pub mod reduce;
 pub mod score;
 pub mod search;
 pub mod tokenize;
+pub mod tree;
