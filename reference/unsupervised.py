@@ -165,6 +165,49 @@ def dbscan():
     dump("dbscan", out)
 
 
+def hdbscan():
+    from sklearn.cluster import HDBSCAN
+
+    rng = np.random.default_rng(6)
+    # Blobs of different densities, moons and uniform noise: continuous data without ties.
+    xb, _ = datasets.make_blobs(n_samples=[120, 80, 60], centers=[[0, 0], [4, 4], [-4, 5]],
+                                cluster_std=[0.4, 0.9, 0.25], random_state=6)
+    xm, _ = datasets.make_moons(n_samples=100, noise=0.06, random_state=6)
+    x = np.vstack([xb, xm * 1.5 + [6, -3], rng.uniform(-6, 9, size=(30, 2))])
+    x3 = datasets.make_blobs(n_samples=150, centers=3, n_features=3, random_state=7)[0]
+    out = {"x": x, "x3": x3, "cases": []}
+    cases = [
+        ("x", dict(min_cluster_size=5)),
+        ("x", dict(min_cluster_size=15, min_samples=5)),
+        ("x", dict(min_cluster_size=10, cluster_selection_method="leaf")),
+        ("x", dict(min_cluster_size=8, min_samples=3, metric="manhattan")),
+        ("x", dict(min_cluster_size=10, cluster_selection_epsilon=0.8)),
+        ("x", dict(min_cluster_size=10, max_cluster_size=90)),
+        ("x", dict(min_cluster_size=6, alpha=1.3)),
+        ("x3", dict(min_cluster_size=60, allow_single_cluster=True)),
+        ("x3", dict(min_cluster_size=10, min_samples=20)),
+    ]
+    # scikit-learn sorts the spanning tree's edges with numpy's unstable argsort; mutual
+    # reachability makes equal edge weights common (a row's core distance on several edges), and
+    # their order decides which cluster a row on a tie falls out of. `stable_*` is scikit-learn
+    # with that one sort made stable (ties in Prim's order), which breadth reproduces exactly.
+    import sklearn.cluster._hdbscan.hdbscan as impl
+
+    default_process = impl._process_mst
+
+    def stable_process(mst):
+        return impl.make_single_linkage(mst[np.argsort(mst["distance"], kind="stable")])
+
+    for data, params in cases:
+        h = HDBSCAN(**params, copy=True).fit(out[data])
+        impl._process_mst = stable_process
+        hs = HDBSCAN(**params, copy=True).fit(out[data])
+        impl._process_mst = default_process
+        out["cases"].append({"data": data, "params": params, "labels": h.labels_,
+                             "stable_labels": hs.labels_, "stable_probabilities": hs.probabilities_})
+    dump("hdbscan", out)
+
+
 CORPUS = [
     "The quick brown fox jumps over the lazy dog.",
     "A quick brown dog outpaces a quick fox!",
@@ -240,7 +283,7 @@ def tsne():
     dump("tsne", out)
 
 
-ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan, "text": text, "tsne": tsne}
+ALL = {"kmeans": kmeans, "pca": pca, "gmm": gmm, "agglomerative": agglomerative, "dbscan": dbscan, "hdbscan": hdbscan, "text": text, "tsne": tsne}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ALL:

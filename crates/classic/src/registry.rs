@@ -12,6 +12,7 @@ use crate::bayes::{
 use crate::cluster::agglomerative::AgglomerativeParams;
 use crate::cluster::dbscan::DbscanParams;
 use crate::cluster::gmm::GaussianMixtureParams;
+use crate::cluster::hdbscan::HdbscanParams;
 use crate::cluster::kmeans::KMeansParams;
 use crate::cluster::minibatch_kmeans::MiniBatchKMeansParams;
 use crate::decomposition::fastica::FastIcaParams;
@@ -141,6 +142,10 @@ pub fn models() -> Vec<ModelSpec> {
         ModelSpec::clusterer::<DbscanParams>(
             "dbscan",
             "Density-based clustering with noise (-1), neighbourhoods from the shared index",
+        ),
+        ModelSpec::clusterer::<HdbscanParams>(
+            "hdbscan",
+            "Hierarchical DBSCAN: mutual-reachability spanning tree, condensed tree, excess of mass",
         ),
         ModelSpec::transformer::<FastIcaParams>(
             "fastica",

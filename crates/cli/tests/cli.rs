@@ -310,6 +310,53 @@ fn generate_writes_a_csv_that_fits_back() {
 }
 
 #[test]
+fn hdbscan_and_a_dendrogram_image_from_cluster() {
+    let o = breadth(&[
+        "cluster",
+        "hdbscan",
+        "--data",
+        "builtin:iris",
+        "--set",
+        "min_cluster_size=10",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(report["clusters"].as_u64().unwrap() >= 2, "{report}");
+    for ext in ["png", "svg"] {
+        let path = tmp(&format!("dendrogram.{ext}"));
+        let _ = std::fs::remove_file(&path);
+        let o = breadth(&[
+            "cluster",
+            "agglomerative",
+            "--data",
+            "builtin:iris",
+            "--set",
+            "n_clusters=3",
+            "--dendrogram",
+            path.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 1000, "{ext}: {} bytes", bytes.len());
+        if ext == "svg" {
+            // 149 merges, each one path.
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.matches("<polyline").count() + text.matches("<path").count() >= 149);
+        }
+    }
+    let o = breadth(&[
+        "cluster",
+        "kmeans",
+        "--data",
+        "builtin:iris",
+        "--dendrogram",
+        tmp("no.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "kmeans has no merge tree");
+}
+
+#[test]
 fn cluster_reduce_and_score_report_and_plot() {
     let o = breadth(&[
         "cluster",

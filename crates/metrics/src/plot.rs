@@ -452,6 +452,87 @@ pub fn plot_scatter(
     )
 }
 
+/// A dendrogram from its layout (SciPy's `dendrogram` coordinates): merge `m` is the "⊓"
+/// through the four points `(icoord[m][p], dcoord[m][p])`; leaf `t` sits at $x = 5 + 10t$ and
+/// is labelled `leaf_labels[t]` (labels are thinned out when there are many leaves).
+pub fn plot_dendrogram(
+    icoord: &[[f64; 4]],
+    dcoord: &[[f64; 4]],
+    leaf_labels: &[String],
+    title: &str,
+    path: &Path,
+) -> Result<()> {
+    if icoord.len() != dcoord.len() || icoord.len() + 1 != leaf_labels.len().max(1) {
+        return Err(Error::shape(
+            "dendrogram merges and leaves",
+            icoord.len() + 1,
+            leaf_labels.len(),
+        ));
+    }
+    if dcoord.iter().flatten().any(|h| !h.is_finite()) {
+        return Err(Error::param("dendrogram", "a merge height is not finite"));
+    }
+    render(
+        path,
+        (1000, 600),
+        |root| draw_dendrogram(root, title, icoord, dcoord, leaf_labels),
+        |root| draw_dendrogram(root, title, icoord, dcoord, leaf_labels),
+    )
+}
+
+fn draw_dendrogram<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    icoord: &[[f64; 4]],
+    dcoord: &[[f64; 4]],
+    leaf_labels: &[String],
+) -> std::result::Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let n = leaf_labels.len().max(1);
+    let top = dcoord.iter().flatten().copied().fold(0.0, f64::max);
+    let top = if top > 0.0 { top * 1.05 } else { 1.0 };
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 26))
+        .margin(20)
+        .x_label_area_size(40)
+        .y_label_area_size(65)
+        .build_cartesian_2d(0.0..10.0 * n as f64, 0.0..top)
+        .map_err(|x| e(&x))?;
+    // At most about 60 leaf labels fit; show every k-th.
+    let every = n.div_ceil(60);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc("merge distance")
+        .x_labels(n.min(60))
+        .x_label_formatter(&|x| {
+            let t = ((x - 5.0) / 10.0).round();
+            if t >= 0.0
+                && (t as usize) < n
+                && (t as usize) % every == 0
+                && (x - 5.0 - 10.0 * t).abs() < 1.0
+            {
+                leaf_labels.get(t as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(|x| e(&x))?;
+    chart
+        .draw_series(icoord.iter().zip(dcoord).map(|(xs, ys)| {
+            PathElement::new(
+                (0..4).map(|p| (xs[p], ys[p])).collect::<Vec<_>>(),
+                PALETTE[0].stroke_width(2),
+            )
+        }))
+        .map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,10 @@
 //! it exactly, not only up to renaming.
 //!
 //! Neighbourhoods come from the shared index ([`crate::neighbors::NearestNeighbors`]: k-d tree,
-//! ball tree or brute force), so the cost is one radius query per row, about $O(n \log n)$ for
-//! low-dimensional data, with memory linear in the number of neighbour pairs.
+//! ball tree or brute force) as one parallel radius query per row, neighbour sets only (no
+//! distances, no sorting; k-d nodes lying wholly inside the radius are taken whole), then a
+//! sequential depth-first labelling as scikit-learn's: about $O(n \log n + P)$ time for
+//! low-dimensional data and $O(P)$ memory, $P$ the number of neighbour pairs.
 //!
 //! Reference: M. Ester, H.-P. Kriegel, J. Sander, X. Xu, *A density-based algorithm for
 //! discovering clusters in large spatial databases with noise*, KDD 1996.
@@ -32,6 +34,7 @@ use breadth_core::{Clusterer, Dataset, Error, Fit, Result};
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
+use crate::neighbors::index::RadiusGraph;
 use crate::neighbors::{Algorithm, Metric, NearestNeighborsParams};
 
 /// Hyper-parameters of DBSCAN.
@@ -140,7 +143,7 @@ impl Dbscan {
 }
 
 /// Label core-connected components depth-first, as scikit-learn's `dbscan_inner`.
-fn expand(neighborhoods: &[Vec<usize>], is_core: &[bool]) -> Array1<i64> {
+fn expand(graph: &RadiusGraph, is_core: &[bool]) -> Array1<i64> {
     let n = is_core.len();
     let mut labels = Array1::from_elem(n, -1i64);
     let mut next = 0;
@@ -155,7 +158,8 @@ fn expand(neighborhoods: &[Vec<usize>], is_core: &[bool]) -> Array1<i64> {
                 labels[i] = next;
                 if is_core[i] {
                     stack.extend(
-                        neighborhoods[i]
+                        graph
+                            .neighbors(i)
                             .iter()
                             .copied()
                             .filter(|&j| labels[j] == -1),
@@ -191,16 +195,18 @@ impl Fit for DbscanParams {
             ..Default::default()
         }
         .fit_array(x)?;
-        let found = index.radius_neighbors(x, self.eps)?;
-        // Each row finds itself (distance 0) in its own query, as in scikit-learn.
-        let neighborhoods = found.indices;
-        let w = data.weights_or_ones();
-        let is_core: Vec<bool> = neighborhoods
-            .iter()
-            .map(|nb| nb.iter().map(|&j| w[j]).sum::<f64>() >= self.min_samples)
-            .collect();
+        // Each row is in its own neighbourhood (distance 0), as in scikit-learn.
+        let graph = index.radius_graph_of_training(self.eps)?;
+        let is_core: Vec<bool> = match data.sample_weight() {
+            None => (0..x.nrows())
+                .map(|i| graph.neighbors(i).len() as f64 >= self.min_samples)
+                .collect(),
+            Some(w) => (0..x.nrows())
+                .map(|i| graph.neighbors(i).iter().map(|&j| w[j]).sum::<f64>() >= self.min_samples)
+                .collect(),
+        };
         Ok(Dbscan {
-            labels: expand(&neighborhoods, &is_core),
+            labels: expand(&graph, &is_core),
             core_sample_indices: (0..is_core.len()).filter(|&i| is_core[i]).collect(),
             n_features: data.n_features(),
         })

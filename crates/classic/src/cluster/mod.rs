@@ -1,5 +1,5 @@
-//! Clustering: k-means and mini-batch k-means, agglomerative (hierarchical) clustering, DBSCAN
-//! and Gaussian mixtures.
+//! Clustering: k-means and mini-batch k-means, agglomerative (hierarchical) clustering, DBSCAN,
+//! HDBSCAN and Gaussian mixtures.
 //!
 //! Every method is a hyper-parameter struct implementing [`breadth_core::Fit`] whose fitted type
 //! implements [`breadth_core::Clusterer`] (labels of the training rows, `-1` for noise).
@@ -15,6 +15,7 @@
 pub mod agglomerative;
 pub mod dbscan;
 pub mod gmm;
+pub mod hdbscan;
 pub mod kmeans;
 pub mod minibatch_kmeans;
 

@@ -470,84 +470,93 @@ fn exact_gradient(p: &Array2<f64>, y: &Array2<f64>, want_error: bool) -> (f64, A
     (kl, grad)
 }
 
-/// A node of the space-partitioning tree (quadtree in 2-D, octree in 3-D).
+/// A node of the space-partitioning tree (quadtree in 2-D, octree in 3-D), 80 bytes so that a
+/// traversal touches little memory.
 #[derive(Clone)]
 struct Node {
     center: [f64; 3],
-    count: usize,
-    /// Largest side of the cell.
-    width: f64,
-    /// Children, `usize::MAX` when absent; only the first `2^s` are used.
-    children: [usize; 8],
-    /// For a leaf, the range of its points in `Tree::points`.
-    leaf: Option<(usize, usize)>,
+    /// Square of the largest side of the cell.
+    width2: f64,
+    count: f64,
+    /// Children, [`NO_CHILD`] when absent; only the first `2^s` are used.
+    children: [u32; 8],
+    /// For a leaf, the range of its points in `Tree::points`; `start == end` for inner nodes.
+    leaf: (u32, u32),
 }
 
-/// Barnes-Hut tree over the embedding.
-struct Tree {
+const NO_CHILD: u32 = u32::MAX;
+
+/// Barnes-Hut tree over the embedding (`S` coordinates per point, flat row-major `y`).
+struct Tree<const S: usize> {
     nodes: Vec<Node>,
-    points: Vec<usize>,
-    s: usize,
+    points: Vec<u32>,
 }
 
-impl Tree {
-    fn build(y: &Array2<f64>) -> Tree {
-        let (n, s) = y.dim();
+impl<const S: usize> Tree<S> {
+    fn build(y: &[f64]) -> Tree<S> {
+        let n = y.len() / S;
         let mut lo = [f64::INFINITY; 3];
         let mut hi = [f64::NEG_INFINITY; 3];
-        for r in y.outer_iter() {
-            for a in 0..s {
+        for r in y.chunks_exact(S) {
+            for a in 0..S {
                 lo[a] = lo[a].min(r[a]);
                 hi[a] = hi[a].max(r[a]);
             }
         }
         let mut tree = Tree {
             nodes: Vec::with_capacity(2 * n),
-            points: (0..n).collect(),
-            s,
+            points: (0..n as u32).collect(),
         };
-        tree.node(y, 0, n, lo, hi, 0);
+        let mut scratch = vec![0u32; n];
+        tree.node(y, 0, n, lo, hi, 0, &mut scratch);
         tree
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn node(
         &mut self,
-        y: &Array2<f64>,
+        y: &[f64],
         start: usize,
         end: usize,
         lo: [f64; 3],
         hi: [f64; 3],
         depth: usize,
-    ) -> usize {
-        let s = self.s;
+        scratch: &mut [u32],
+    ) -> u32 {
         let mut center = [0.0; 3];
         for &i in &self.points[start..end] {
-            for a in 0..s {
-                center[a] += y[[i, a]];
+            let r = &y[i as usize * S..(i as usize + 1) * S];
+            for a in 0..S {
+                center[a] += r[a];
             }
         }
         let count = end - start;
-        for c in center.iter_mut().take(s) {
+        for c in center.iter_mut().take(S) {
             *c /= count as f64;
         }
-        let width = (0..s).map(|a| hi[a] - lo[a]).fold(0.0, f64::max);
+        let width = (0..S).map(|a| hi[a] - lo[a]).fold(0.0, f64::max);
         let id = self.nodes.len();
         self.nodes.push(Node {
             center,
-            count,
-            width,
-            children: [usize::MAX; 8],
-            leaf: None,
+            width2: width * width,
+            count: count as f64,
+            children: [NO_CHILD; 8],
+            leaf: (0, 0),
         });
         // Identical points (zero width) or very deep cells stay together in one leaf.
         if count == 1 || width <= 1e-12 * (1.0 + center[0].abs()) || depth > 60 {
-            self.nodes[id].leaf = Some((start, end));
-            return id;
+            self.nodes[id].leaf = (start as u32, end as u32);
+            return id as u32;
         }
-        let mid: Vec<f64> = (0..s).map(|a| 0.5 * (lo[a] + hi[a])).collect();
-        let orthant =
-            |i: usize| -> usize { (0..s).map(|a| usize::from(y[[i, a]] > mid[a]) << a).sum() };
-        // Counting sort of this node's points by orthant.
+        let mut mid = [0.0; 3];
+        for a in 0..S {
+            mid[a] = 0.5 * (lo[a] + hi[a]);
+        }
+        let orthant = |i: u32| -> usize {
+            let r = &y[i as usize * S..(i as usize + 1) * S];
+            (0..S).map(|a| usize::from(r[a] > mid[a]) << a).sum()
+        };
+        // Stable counting sort of this node's points by orthant.
         let mut counts = [0usize; 8];
         for &i in &self.points[start..end] {
             counts[orthant(i)] += 1;
@@ -556,20 +565,19 @@ impl Tree {
         for o in 0..8 {
             offsets[o + 1] = offsets[o] + counts[o];
         }
-        let mut sorted = vec![0; count];
         let mut fill = offsets;
         for &i in &self.points[start..end] {
             let o = orthant(i);
-            sorted[fill[o]] = i;
+            scratch[fill[o]] = i;
             fill[o] += 1;
         }
-        self.points[start..end].copy_from_slice(&sorted);
-        for o in 0..(1 << s) {
+        self.points[start..end].copy_from_slice(&scratch[..count]);
+        for o in 0..(1 << S) {
             if counts[o] == 0 {
                 continue;
             }
             let (mut clo, mut chi) = (lo, hi);
-            for a in 0..s {
+            for a in 0..S {
                 if o >> a & 1 == 1 {
                     clo[a] = mid[a];
                 } else {
@@ -583,52 +591,43 @@ impl Tree {
                 clo,
                 chi,
                 depth + 1,
+                scratch,
             );
             self.nodes[id].children[o] = child;
         }
-        id
+        id as u32
     }
 
-    /// Repulsive force $\sum_j w_{ij}^2 (y_i - y_j)$ and $\sum_j w_{ij}$ for point `i`.
+    /// Repulsive force $\sum_j w_{ij}^2 (y_i - y_j)$ and $\sum_j w_{ij}$ for point `i` at `yi`.
     fn repulsion(
         &self,
-        y: &Array2<f64>,
+        yi: &[f64],
         i: usize,
-        angle: f64,
-        stack: &mut Vec<usize>,
+        theta2: f64,
+        stack: &mut Vec<u32>,
     ) -> ([f64; 3], f64) {
-        let s = self.s;
         let mut force = [0.0; 3];
         let mut sum_w = 0.0;
         stack.clear();
         stack.push(0);
-        let theta2 = angle * angle;
         while let Some(id) = stack.pop() {
-            let node = &self.nodes[id];
+            let node = &self.nodes[id as usize];
             let mut diff = [0.0; 3];
             let mut d2 = 0.0;
-            for a in 0..s {
-                diff[a] = y[[i, a]] - node.center[a];
+            for a in 0..S {
+                diff[a] = yi[a] - node.center[a];
                 d2 += diff[a] * diff[a];
             }
-            let summarize = match node.leaf {
-                Some(_) => true,
-                None => node.width * node.width < theta2 * d2,
-            };
-            if !summarize {
-                stack.extend(
-                    node.children
-                        .iter()
-                        .take(1 << s)
-                        .filter(|&&c| c != usize::MAX),
-                );
+            let is_leaf = node.leaf.0 != node.leaf.1;
+            if !is_leaf && node.width2 >= theta2 * d2 {
+                stack.extend(node.children[..1 << S].iter().filter(|&&c| c != NO_CHILD));
                 continue;
             }
-            let mut count = node.count as f64;
-            if let Some((a, b)) = node.leaf {
-                if self.points[a..b].contains(&i) {
-                    count -= 1.0;
-                }
+            let mut count = node.count;
+            if is_leaf
+                && self.points[node.leaf.0 as usize..node.leaf.1 as usize].contains(&(i as u32))
+            {
+                count -= 1.0;
             }
             if count == 0.0 {
                 continue;
@@ -636,7 +635,7 @@ impl Tree {
             let w = 1.0 / (1.0 + d2);
             sum_w += count * w;
             let m = count * w * w;
-            for a in 0..s {
+            for a in 0..S {
                 force[a] += m * diff[a];
             }
         }
@@ -645,37 +644,58 @@ impl Tree {
 }
 
 fn bh_gradient(p: &SparseP, y: &Array2<f64>, angle: f64, want_error: bool) -> (f64, Array2<f64>) {
-    let (n, s) = y.dim();
-    let tree = Tree::build(y);
+    match y.ncols() {
+        1 => bh_gradient_in::<1>(p, y, angle, want_error),
+        2 => bh_gradient_in::<2>(p, y, angle, want_error),
+        _ => bh_gradient_in::<3>(p, y, angle, want_error),
+    }
+}
+
+fn bh_gradient_in<const S: usize>(
+    p: &SparseP,
+    y: &Array2<f64>,
+    angle: f64,
+    want_error: bool,
+) -> (f64, Array2<f64>) {
+    let n = y.nrows();
+    let y = y.as_standard_layout();
+    let yf = y.as_slice().expect("standard layout");
+    let tree = Tree::<S>::build(yf);
+    let theta2 = angle * angle;
     let rep: Vec<([f64; 3], f64)> = (0..n)
         .into_par_iter()
-        .map_init(Vec::new, |stack, i| tree.repulsion(y, i, angle, stack))
+        .map_init(Vec::new, |stack, i| {
+            tree.repulsion(&yf[i * S..(i + 1) * S], i, theta2, stack)
+        })
         .collect();
     let z: f64 = rep.iter().map(|r| r.1).sum();
-    let mut grad = Array2::zeros((n, s));
+    let mut grad = Array2::zeros((n, S));
     let errors: Vec<f64> = grad
-        .axis_iter_mut(Axis(0))
-        .into_par_iter()
+        .as_slice_mut()
+        .expect("standard layout")
+        .par_chunks_mut(S)
         .enumerate()
-        .map(|(i, mut g)| {
+        .map(|(i, g)| {
+            let yi = &yf[i * S..(i + 1) * S];
             let mut err = 0.0;
             let mut attract = [0.0; 3];
             for &(j, pij) in &p[i] {
+                let yj = &yf[j * S..(j + 1) * S];
                 let mut d2 = 0.0;
                 let mut diff = [0.0; 3];
-                for a in 0..s {
-                    diff[a] = y[[i, a]] - y[[j, a]];
+                for a in 0..S {
+                    diff[a] = yi[a] - yj[a];
                     d2 += diff[a] * diff[a];
                 }
                 let w = 1.0 / (1.0 + d2);
-                for a in 0..s {
+                for a in 0..S {
                     attract[a] += pij * w * diff[a];
                 }
                 if want_error {
                     err += pij * (pij.max(f64::MIN_POSITIVE) / (w / z).max(f64::MIN_POSITIVE)).ln();
                 }
             }
-            for a in 0..s {
+            for a in 0..S {
                 g[a] = 4.0 * (attract[a] - rep[i].0[a] / z);
             }
             err

@@ -351,6 +351,44 @@ impl NearestNeighbors {
         Ok(to_lists(self.run(self.train.view(), Want::Radius(r), true)))
     }
 
+    /// For every training row, the training rows within distance `r` of it, itself included,
+    /// as sets (order unspecified but deterministic): the neighbourhood graph DBSCAN needs,
+    /// without the distances and sorting of [`Self::radius_neighbors`].
+    pub(crate) fn radius_graph_of_training(&self, r: f64) -> Result<RadiusGraph> {
+        check_radius(r)?;
+        let n = self.n_samples_fit();
+        let (Some(tree), Space::Minkowski(norm)) = (&self.tree, self.space) else {
+            let lists = self.run(self.train.view(), Want::Radius(r), false);
+            let mut block = GraphBlock::default();
+            for list in lists {
+                block.targets.extend(list.into_iter().map(|(_, j)| j));
+                block.ends.push(block.targets.len());
+            }
+            return Ok(RadiusGraph {
+                blocks: vec![block],
+                block_rows: n.max(1),
+            });
+        };
+        let x = self.train.as_slice().expect("standard layout");
+        let d = self.train.ncols();
+        let rr = norm.to_reduced(r);
+        let blocks = (0..n.div_ceil(GRAPH_BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut block = GraphBlock::default();
+                for i in b * GRAPH_BLOCK..((b + 1) * GRAPH_BLOCK).min(n) {
+                    tree.within_indices(x, &x[i * d..(i + 1) * d], rr, &mut block.targets);
+                    block.ends.push(block.targets.len());
+                }
+                block
+            })
+            .collect();
+        Ok(RadiusGraph {
+            blocks,
+            block_rows: GRAPH_BLOCK,
+        })
+    }
+
     fn check_k(&self, k: usize, available: usize) -> Result<()> {
         if k == 0 || k > available {
             return Err(Error::param(
@@ -404,6 +442,36 @@ impl NearestNeighbors {
                 pairs
             })
             .collect()
+    }
+}
+
+/// Rows per parallel task of [`NearestNeighbors::radius_graph_of_training`]: fixed, so the
+/// result does not depend on the thread count.
+const GRAPH_BLOCK: usize = 512;
+
+/// Neighbour lists of consecutive rows, stored flat.
+#[derive(Debug, Default)]
+struct GraphBlock {
+    /// End of each row's list in `targets`.
+    ends: Vec<usize>,
+    targets: Vec<usize>,
+}
+
+/// The radius-neighbourhood graph of the training rows (see
+/// [`NearestNeighbors::radius_graph_of_training`]), stored in blocks of consecutive rows.
+#[derive(Debug)]
+pub(crate) struct RadiusGraph {
+    blocks: Vec<GraphBlock>,
+    block_rows: usize,
+}
+
+impl RadiusGraph {
+    /// The neighbours of row `i`.
+    pub(crate) fn neighbors(&self, i: usize) -> &[usize] {
+        let b = &self.blocks[i / self.block_rows];
+        let k = i % self.block_rows;
+        let start = if k == 0 { 0 } else { b.ends[k - 1] };
+        &b.targets[start..b.ends[k]]
     }
 }
 

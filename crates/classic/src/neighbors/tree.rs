@@ -209,27 +209,86 @@ impl SpaceTree {
         skip: Option<usize>,
     ) -> Vec<(f64, usize)> {
         let mut out = Vec::new();
-        let mut stack = vec![0];
         let d = self.d;
+        self.walk_within(x, q, rr, |hit| match hit {
+            Hit::One(rd, i) => {
+                if Some(i) != skip {
+                    out.push((rd, i));
+                }
+            }
+            Hit::All(ids) => out.extend(
+                ids.iter()
+                    .filter(|&&i| Some(i) != skip)
+                    .map(|&i| (self.norm.reduced(q, &x[i * d..(i + 1) * d]), i)),
+            ),
+        });
+        out
+    }
+
+    /// Every row within reduced distance `rr` of `q` (itself included when it is a row),
+    /// appended to `out` in tree order, without distances.
+    pub(crate) fn within_indices(&self, x: &[f64], q: &[f64], rr: f64, out: &mut Vec<usize>) {
+        self.walk_within(x, q, rr, |hit| match hit {
+            Hit::One(_, i) => out.push(i),
+            Hit::All(ids) => out.extend_from_slice(ids),
+        });
+    }
+
+    /// Depth-first radius search. A k-d node whose whole box lies within `rr` is reported at
+    /// once as [`Hit::All`]: dense neighbourhoods (DBSCAN's) then cost one test per node rather
+    /// than one per row. Rounding cannot make a row of such a node fail its own test, since
+    /// every coordinate gap of a row is at most the box's gap and rounding is monotone.
+    fn walk_within(&self, x: &[f64], q: &[f64], rr: f64, mut emit: impl FnMut(Hit<'_>)) {
+        let d = self.d;
+        let mut stack = Vec::with_capacity(64);
+        stack.push(0);
         while let Some(node) = stack.pop() {
             if self.min_reduced(node, q) > rr {
                 continue;
             }
             let n = &self.nodes[node];
+            let ids = &self.idx[n.start..n.end];
+            if self.max_reduced(node, q).is_some_and(|m| m <= rr) {
+                emit(Hit::All(ids));
+                continue;
+            }
             match n.children {
                 None => {
-                    for &i in &self.idx[n.start..n.end] {
+                    for &i in ids {
                         let rd = self.norm.reduced(q, &x[i * d..(i + 1) * d]);
-                        if rd <= rr && Some(i) != skip {
-                            out.push((rd, i));
+                        if rd <= rr {
+                            emit(Hit::One(rd, i));
                         }
                     }
                 }
                 Some((l, r)) => stack.extend([r, l]),
             }
         }
-        out
     }
+
+    /// Upper bound on the reduced distance from `q` to any row under `node` (k-d tree only).
+    #[inline]
+    fn max_reduced(&self, node: usize, q: &[f64]) -> Option<f64> {
+        if self.kind != TreeKind::Kd {
+            return None;
+        }
+        let d = self.d;
+        let a = &self.a[node * d..(node + 1) * d];
+        let b = &self.b[node * d..(node + 1) * d];
+        Some(
+            self.norm.reduced_of(
+                q.iter()
+                    .zip(a.iter().zip(b))
+                    .map(|(&v, (&l, &h))| (v - l).abs().max((h - v).abs())),
+            ),
+        )
+    }
+}
+
+/// What a radius walk reports: one row with its reduced distance, or a whole node's rows.
+enum Hit<'a> {
+    One(f64, usize),
+    All(&'a [usize]),
 }
 
 #[cfg(test)]
@@ -263,6 +322,16 @@ mod tests {
                     let mut got = tree.within(flat, &q, rr, Some(qi));
                     sort_pairs(&mut got);
                     assert_eq!(got, all[..21].to_vec(), "{kind:?} {norm:?} radius");
+                    // Index-only search: every row (none skipped) within rr, whole nodes included.
+                    for rr in [rr, all[300].0] {
+                        let mut ids = Vec::new();
+                        tree.within_indices(flat, &q, rr, &mut ids);
+                        ids.sort_unstable();
+                        let want: Vec<usize> = (0..500)
+                            .filter(|&j| norm.reduced(&q, &flat[j * 3..j * 3 + 3]) <= rr)
+                            .collect();
+                        assert_eq!(ids, want, "{kind:?} {norm:?} indices");
+                    }
                 }
             }
         }

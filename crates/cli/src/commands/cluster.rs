@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use breadth_core::registry::Task;
-use breadth_core::{Error, Result, Target};
+use breadth_classic::cluster::agglomerative::{dendrogram, AgglomerativeParams};
+use breadth_core::registry::{configure, Task};
+use breadth_core::{Clusterer, Error, Fit, Result, Target};
 use breadth_metrics::clustering::{
     adjusted_rand_index, calinski_harabasz, normalized_mutual_info, silhouette_score, AverageMethod,
 };
@@ -30,6 +31,9 @@ pub struct Args {
     /// Write the cluster of every row to this CSV file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Draw the merge tree of `agglomerative` to this .png or .svg file (SciPy's layout).
+    #[arg(long, value_name = "FILE")]
+    dendrogram: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -42,6 +46,34 @@ struct Report {
     clusters: usize,
     noise: usize,
     metrics: Vec<(String, f64)>,
+}
+
+/// Fit agglomerative clustering, draw its dendrogram to `path` and return the labels.
+fn fit_and_draw_dendrogram(
+    algo: &str,
+    settings: &[(String, String)],
+    data: &breadth_core::Dataset,
+    path: &std::path::Path,
+) -> Result<ndarray::Array1<i64>> {
+    if algo != "agglomerative" {
+        return Err(Error::param(
+            "dendrogram",
+            format!("only agglomerative clustering has a merge tree, not `{algo}`"),
+        ));
+    }
+    let model =
+        configure::<AgglomerativeParams>(algo, settings)?.fit(&data.clone().without_target())?;
+    let layout = dendrogram(model.linkage_matrix());
+    let leaves: Vec<String> = layout.leaves.iter().map(usize::to_string).collect();
+    breadth_metrics::plot::plot_dendrogram(
+        &layout.icoord,
+        &layout.dcoord,
+        &leaves,
+        "Agglomerative clustering dendrogram",
+        path,
+    )?;
+    eprintln!("dendrogram written to {}", path.display());
+    Ok(model.labels().clone())
 }
 
 /// Run the subcommand.
@@ -59,10 +91,13 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let (data, _) = args.data.load()?;
     let truth = data.target().cloned();
-    let model = spec.fit_with(&settings, &data.clone().without_target())?;
-    let labels = model
-        .cluster_labels()
-        .expect("clusterings label their rows");
+    let labels = match &args.dendrogram {
+        Some(path) => fit_and_draw_dendrogram(spec.name, &settings, &data, path)?,
+        None => spec
+            .fit_with(&settings, &data.clone().without_target())?
+            .cluster_labels()
+            .expect("clusterings label their rows"),
+    };
     let clusters = labels
         .iter()
         .filter(|&&l| l >= 0)
