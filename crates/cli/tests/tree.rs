@@ -1,6 +1,6 @@
 //! End-to-end tests of `breadth tree export`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn breadth(args: &[&str]) -> Output {
@@ -16,7 +16,7 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-fn fit(model: &str, data: &str, path: &PathBuf, sets: &[&str]) {
+fn fit(model: &str, data: &str, path: &Path, sets: &[&str]) {
     let mut args = vec![
         "fit",
         model,
