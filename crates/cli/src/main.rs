@@ -53,6 +53,8 @@ enum Command {
     Outliers(commands::outliers::Args),
     /// Per-feature drift tests, PSI and adversarial validation of a current table vs a reference.
     Drift(commands::drift::Args),
+    /// Compare optimizers (GD, momentum, Adam, L-BFGS, ...) on a test problem, with a loss plot.
+    Optim(commands::optim::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Hmm(a) => commands::hmm::run(&a),
         Command::Outliers(a) => commands::outliers::run(&a),
         Command::Drift(a) => commands::drift::run(&a),
+        Command::Optim(a) => commands::optim::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

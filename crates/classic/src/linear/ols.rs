@@ -13,7 +13,8 @@
 //!
 //! [`LinearRegression::inference`] gives standard errors, $t$ statistics, two-sided $p$ values
 //! (Student $t$ with $n - p$ degrees of freedom, $p = d + 1$ with an intercept), $R^2$ and
-//! adjusted $R^2$, with $\hat\sigma^2 = \sum_i s_i r_i^2/(n-p)$ and
+//! adjusted $R^2$ through the metrics crate's [`breadth_metrics::stats::ols`], with
+//! $\hat\sigma^2 = \sum_i s_i r_i^2/(n-p)$ and
 //! $\operatorname{Cov}(\hat\beta) = \hat\sigma^2 (A^\top S A)^{-1}$ for the design $A = [1, X]$.
 //!
 //! Reference: G. H. Golub, C. F. Van Loan, *Matrix Computations*, 4th ed., §5.5 (rank-deficient
@@ -36,9 +37,10 @@ use breadth_core::linalg::{as_faer, to_ndarray};
 use breadth_core::registry::{Configurable, ParamSpec};
 use breadth_core::validate::{check_fit_input, check_predict_input};
 use breadth_core::{Dataset, Error, Fit, Regressor, Result};
+use breadth_metrics::stats::{ols, OlsResult};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 use super::{center, parse_bool, regression_targets, single_output, LinearCoef};
 
@@ -91,6 +93,39 @@ pub struct LinearRegression {
     fit_intercept: bool,
 }
 
+/// For $n \ge d$: the triangle $R$ (`d x d`) of $X = QR$ and $Q^\top Y$ (`d x m`), from one
+/// in-place Householder QR of the augmented $[X \mid Y]$. Householder QR treats columns left to
+/// right, so the augmented factor is $\begin{pmatrix} R & Q^\top Y \\ 0 & \ast\end{pmatrix}$
+/// and the $n \times d$ matrix $Q$ is never formed (half the work and memory of forming it).
+fn qr_project(x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>) -> (faer::Mat<f64>, faer::Mat<f64>) {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::qr::no_pivoting::factor;
+    let ((n, d), m) = (x.dim(), y.ncols());
+    let mut a = faer::Mat::<f64>::zeros(n, d + m);
+    a.as_mut().submatrix_mut(0, 0, n, d).copy_from(as_faer(x));
+    a.as_mut().submatrix_mut(0, d, n, m).copy_from(as_faer(y));
+    let size = n.min(d + m);
+    let block = factor::recommended_block_size::<f64>(n, d + m);
+    let mut coeff = faer::Mat::<f64>::zeros(block, size);
+    let par = faer::get_global_parallelism();
+    factor::qr_in_place(
+        a.as_mut(),
+        coeff.as_mut(),
+        par,
+        MemStack::new(&mut MemBuffer::new(factor::qr_in_place_scratch::<f64>(
+            n,
+            d + m,
+            block,
+            par,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    let r = faer::Mat::from_fn(d, d, |i, j| if i <= j { a[(i, j)] } else { 0.0 });
+    let qty = a.as_ref().submatrix(0, d, d, m).to_owned();
+    (r, qty)
+}
+
 /// The minimum-norm least-squares solution of $X W^\top = Y$: returns ($W^\top$ as `d x m`, rank,
 /// singular values in decreasing order).
 pub fn lstsq(
@@ -103,11 +138,8 @@ pub fn lstsq(
     // Reduce to a small SVD: U Σ Vᵀ of R (n >= d) or of X itself (n < d), and the right-hand
     // side projected on U's column space.
     let (u, sv, v, qty) = if n >= d {
-        let qr = as_faer(x).qr();
-        let q = qr.compute_thin_Q();
-        let r = qr.thin_R().to_owned();
+        let (r, qty) = qr_project(x, y);
         let svd = r.svd().map_err(fail)?;
-        let qty = q.transpose() * as_faer(y);
         (
             svd.U().to_owned(),
             svd.S().column_vector().to_owned(),
@@ -165,29 +197,6 @@ impl Fit for LinearRegressionParams {
     }
 }
 
-/// Classical OLS inference for one target.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OlsInference {
-    /// Estimates: the intercept first (when fitted), then one per feature.
-    pub estimates: Array1<f64>,
-    /// Their standard errors.
-    pub std_errors: Array1<f64>,
-    /// $t = \hat\beta / \mathrm{se}$.
-    pub t_values: Array1<f64>,
-    /// Two-sided $p$ values.
-    pub p_values: Array1<f64>,
-    /// Residuals $y_i - \hat y_i$ of the given data.
-    pub residuals: Array1<f64>,
-    /// Residual variance estimate $\hat\sigma^2$.
-    pub sigma2: f64,
-    /// Coefficient of determination.
-    pub r2: f64,
-    /// $1 - (1-R^2)(n-1)/(n-p)$ (with $n - 1$ replaced by $n$ without intercept).
-    pub adjusted_r2: f64,
-    /// Residual degrees of freedom $n - p$.
-    pub df_resid: usize,
-}
-
 impl LinearRegression {
     /// Coefficients of a single-target model (the first row for a multi-target one).
     pub fn coef(&self) -> ArrayView1<'_, f64> {
@@ -220,70 +229,51 @@ impl LinearRegression {
         Ok(&y - &self.predict(data.features())?)
     }
 
-    /// Standard errors, $t$ and $p$ values, $R^2$ for the data the model was fitted on.
-    pub fn inference(&self, data: &Dataset) -> Result<OlsInference> {
+    /// Coefficients with standard errors, $t$ and $p$ values, 95 % intervals, $R^2$, adjusted
+    /// $R^2$ and the overall $F$ test on `data` (the data the model was fitted on), as
+    /// statsmodels' `OLS` (or `WLS` with sample weights) reports them.
+    ///
+    /// Computed by [`breadth_metrics::stats::ols`], the one OLS inference of the workspace;
+    /// sample weights use its identity WLS = OLS on rows scaled by $\sqrt{s_i}$, the intercept
+    /// column included, after which $R^2$ and $F$ are re-centred on the weighted mean.
+    pub fn inference(&self, data: &Dataset) -> Result<OlsResult> {
         let y = data.continuous_target("linear-regression")?;
         let x = data.features();
-        let n = x.nrows();
-        let p = x.ncols() + usize::from(self.fit_intercept);
-        if n <= p {
-            return Err(Error::numerical(
-                "OLS inference",
-                format!("needs more samples ({n}) than parameters ({p})"),
+        if x.ncols() != self.n_features_in() {
+            return Err(Error::shape(
+                "OLS inference features",
+                self.n_features_in(),
+                x.ncols(),
             ));
         }
-        let w = data.weights_or_ones();
-        let residuals = self.residuals(data)?;
-        let df = n - p;
-        let rss: f64 = residuals.iter().zip(&w).map(|(r, w)| w * r * r).sum();
-        let sigma2 = rss / df as f64;
-        // Design A = [1, X] scaled by sqrt(w); covariance σ² (AᵀA)⁻¹ through Cholesky.
-        let mut a = Array2::ones((n, p));
-        a.slice_mut(s![.., p - x.ncols()..]).assign(&x);
-        a *= &w.mapv(f64::sqrt).insert_axis(Axis(1));
-        let ata = as_faer(a.view()).transpose() * as_faer(a.view());
-        let llt = ata.llt(faer::Side::Lower).map_err(|_| {
-            Error::numerical(
-                "OLS inference",
-                "the design is rank deficient; no standard errors",
-            )
-        })?;
-        let inv = {
-            use faer::linalg::solvers::DenseSolveCore;
-            llt.inverse()
+        let Some(w) = data.sample_weight() else {
+            return ols(x, y, self.fit_intercept, 0.05);
         };
-        let mut estimates = Array1::zeros(p);
+        let sw = w.mapv(f64::sqrt);
+        let k = usize::from(self.fit_intercept);
+        let mut a = Array2::ones((x.nrows(), x.ncols() + k));
+        a.slice_mut(s![.., k..]).assign(&x);
+        a *= &sw.view().insert_axis(Axis(1));
+        let mut r = ols(a.view(), (&y * &sw).view(), false, 0.05)?;
         if self.fit_intercept {
-            estimates[0] = self.intercept();
+            r.names = std::iter::once("const".to_string())
+                .chain((0..x.ncols()).map(|j| format!("x{j}")))
+                .collect();
+            let ybar = y.dot(&w) / w.sum();
+            let tss: f64 = y.iter().zip(w).map(|(y, w)| w * (y - ybar).powi(2)).sum();
+            r.rsquared = 1.0 - r.ssr / tss;
+            r.rsquared_adj = 1.0 - (r.nobs as f64 - 1.0) / r.df_resid * (1.0 - r.rsquared);
+            r.df_model -= 1.0;
+            if r.df_model > 0.0 {
+                r.fvalue = ((tss - r.ssr) / r.df_model) / r.scale;
+                r.f_pvalue = FisherSnedecor::new(r.df_model, r.df_resid)
+                    .map_err(|e| Error::numerical("F distribution", e.to_string()))?
+                    .sf(r.fvalue);
+            } else {
+                (r.fvalue, r.f_pvalue) = (f64::NAN, f64::NAN);
+            }
         }
-        estimates
-            .slice_mut(s![p - x.ncols()..])
-            .assign(&self.coef());
-        let std_errors: Array1<f64> = (0..p).map(|j| (sigma2 * inv[(j, j)]).sqrt()).collect();
-        let t_values = &estimates / &std_errors;
-        let dist = StudentsT::new(0.0, 1.0, df as f64)
-            .map_err(|e| Error::numerical("OLS inference", e.to_string()))?;
-        let p_values = t_values.mapv(|t| 2.0 * dist.sf(t.abs()));
-        let ybar = if self.fit_intercept {
-            y.dot(&w) / w.sum()
-        } else {
-            0.0
-        };
-        let tss: f64 = y.iter().zip(&w).map(|(y, w)| w * (y - ybar).powi(2)).sum();
-        let r2 = 1.0 - rss / tss;
-        let n_centered = if self.fit_intercept { n - 1 } else { n } as f64;
-        let adjusted_r2 = 1.0 - (1.0 - r2) * n_centered / df as f64;
-        Ok(OlsInference {
-            estimates,
-            std_errors,
-            t_values,
-            p_values,
-            residuals,
-            sigma2,
-            r2,
-            adjusted_r2,
-            df_resid: df,
-        })
+        Ok(r)
     }
 }
 
@@ -421,36 +411,62 @@ mod tests {
         }
     }
 
+    // Expected values: reference/linear.py (statsmodels 0.15.0 OLS / WLS), fixture
+    // ols_inference.json.
     #[test]
-    fn inference_matches_statsmodels_identities() {
+    fn inference_matches_statsmodels() {
+        let f = fixture("ols_inference");
         let ds = load("diabetes");
+        let w = Array1::from_shape_fn(ds.n_samples(), |i| 1.0 + (i % 3) as f64);
+        let weighted = ds.clone().with_sample_weight(w).unwrap();
+        for (data, case) in [(&ds, "diabetes_ols"), (&weighted, "diabetes_wls")] {
+            let m = LinearRegressionParams::default().fit(data).unwrap();
+            let r = m.inference(data).unwrap();
+            let c = &f[case];
+            for (got, key) in [
+                (&r.params, "params"),
+                (&r.bse, "bse"),
+                (&r.tvalues, "tvalues"),
+                (&r.pvalues, "pvalues"),
+            ] {
+                let want = vec1(&c[key]);
+                for (j, (g, e)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        (g - e).abs() <= 1e-8 * e.abs().max(1e-12),
+                        "{case} {key}[{j}]: {g} vs statsmodels {e}"
+                    );
+                }
+            }
+            for (got, key) in [
+                (r.rsquared, "rsquared"),
+                (r.rsquared_adj, "rsquared_adj"),
+                (r.fvalue, "fvalue"),
+                (r.f_pvalue, "f_pvalue"),
+                (r.df_resid, "df_resid"),
+            ] {
+                let e = c[key].as_f64().unwrap();
+                assert!(
+                    (got - e).abs() <= 1e-9 * e.abs().max(1e-300),
+                    "{case} {key}: {got} vs {e}"
+                );
+            }
+            // The fitted model and the inference agree on the coefficients.
+            assert_close(
+                &r.params.as_slice().unwrap()[1..],
+                m.coef().as_slice().unwrap(),
+                1e-9,
+                "coef",
+            );
+            assert_eq!(r.names[0], "const");
+        }
         let m = LinearRegressionParams::default().fit(&ds).unwrap();
-        let inf = m.inference(&ds).unwrap();
-        assert_eq!(inf.df_resid, 442 - 11);
-        // statsmodels OLS on diabetes (raw): R² = 0.5177, adj. R² = 0.5066; bmi t = 7.813.
-        assert!((inf.r2 - 0.5177).abs() < 1e-4, "{}", inf.r2);
-        assert!(
-            (inf.adjusted_r2 - 0.5066).abs() < 1e-4,
-            "{}",
-            inf.adjusted_r2
-        );
-        assert!(
-            (inf.t_values[3] - 7.813).abs() < 1e-3,
-            "{}",
-            inf.t_values[3]
-        );
-        assert!(inf.p_values[3] < 1e-12);
-        // statsmodels 0.15.0: standard error of the intercept 67.4546, of age 0.21704.
-        assert!(
-            (inf.std_errors[0] - 67.4546211).abs() < 1e-5,
-            "{}",
-            inf.std_errors[0]
-        );
-        assert!(
-            (inf.std_errors[1] - 0.21704144).abs() < 1e-7,
-            "{}",
-            inf.std_errors[1]
-        );
+        let narrow = ds
+            .with_features(
+                ds.features().slice(s![.., ..2]).to_owned(),
+                vec!["a".into(), "b".into()],
+            )
+            .unwrap();
+        assert!(m.inference(&narrow).is_err());
     }
 
     #[test]

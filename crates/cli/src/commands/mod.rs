@@ -9,6 +9,7 @@ pub mod fit;
 pub mod generate;
 pub mod hmm;
 pub mod models;
+pub mod optim;
 pub mod outliers;
 pub mod predict;
 pub mod reduce;
