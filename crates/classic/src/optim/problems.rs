@@ -163,8 +163,8 @@ pub enum TestProblem {
         /// Condition number.
         condition: f64,
     },
-    /// [`LogisticProblem`].
-    Logistic(LogisticProblem),
+    /// [`LogisticProblem`] (boxed: it holds a dataset).
+    Logistic(Box<LogisticProblem>),
 }
 
 impl TestProblem {
@@ -309,7 +309,7 @@ pub fn run(
             optimizers,
             settings,
         ),
-        TestProblem::Logistic(p) => trajectories(p, &w0, optimizers, settings),
+        TestProblem::Logistic(p) => trajectories(&**p, &w0, optimizers, settings),
     }
 }
 
@@ -380,7 +380,7 @@ mod tests {
                 dim: 10,
                 condition: 100.0,
             },
-            TestProblem::Logistic(LogisticProblem::new(&cancer, 1e-3).unwrap()),
+            TestProblem::Logistic(Box::new(LogisticProblem::new(&cancer, 1e-3).unwrap())),
         ] {
             let settings = Settings {
                 rate: problem.default_rate(),

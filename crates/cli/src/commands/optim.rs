@@ -65,7 +65,9 @@ fn problem(args: &Args) -> Result<TestProblem> {
                     semi_supervised: false,
                 };
                 let (ds, _) = spec.load()?;
-                Ok(TestProblem::Logistic(LogisticProblem::new(&ds, args.l2)?))
+                Ok(TestProblem::Logistic(Box::new(LogisticProblem::new(
+                    &ds, args.l2,
+                )?)))
             }
             None => Err(Error::param(
                 "problem",
