@@ -208,6 +208,28 @@ dump(
 # ---------------- Huber ----------------
 hb = HuberRegressor(epsilon=1.35, alpha=1e-3, tol=1e-12, max_iter=100_000).fit(std(Xd), yd)
 dump("huber", {"diabetes_std": {"epsilon": 1.35, "alpha": 1e-3, "coef": lst(hb.coef_), "intercept": hb.intercept_, "scale": hb.scale_}})
+# ---------------- OLS inference (statsmodels) ----------------
+import statsmodels
+import statsmodels.api as sm
+
+
+def sm_summary(res):
+    return {
+        "params": lst(res.params), "bse": lst(res.bse), "tvalues": lst(res.tvalues), "pvalues": lst(res.pvalues),
+        "rsquared": res.rsquared, "rsquared_adj": res.rsquared_adj, "fvalue": res.fvalue, "f_pvalue": res.f_pvalue,
+        "df_resid": res.df_resid,
+    }
+
+
+dump(
+    "ols_inference",
+    {
+        "statsmodels": statsmodels.__version__,
+        "diabetes_ols": sm_summary(sm.OLS(yd, sm.add_constant(Xd)).fit()),
+        "diabetes_wls": sm_summary(sm.WLS(yd, sm.add_constant(Xd), weights=wd).fit()),
+    },
+)
+
 print("fixtures written to", OUT)
 for p in sorted(OUT.glob("*.json")):
     print(p.name, p.stat().st_size)

@@ -59,6 +59,8 @@ enum Command {
     Embed(commands::embed::Args),
     /// Print the trees of a saved tree, forest or gbdt model as text or Graphviz DOT.
     Tree(commands::tree::Args),
+    /// Compare optimizers (GD, momentum, Adam, L-BFGS, ...) on a test problem, with a loss plot.
+    Optim(commands::optim::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
         Command::Nn(a) => commands::nn::run(&a),
         Command::Embed(a) => commands::embed::run(&a),
         Command::Tree(a) => commands::tree::run(&a),
+        Command::Optim(a) => commands::optim::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

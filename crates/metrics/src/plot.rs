@@ -533,6 +533,131 @@ fn draw_dendrogram<DB: DrawingBackend>(
     root.present().map_err(|x| e(&x))
 }
 
+/// Line plot of several series against their index (iteration $0, 1, \dots$), one colour and
+/// legend entry per `(label, values)`, with a logarithmic y axis when `log_y` (values at or below
+/// zero are then drawn at the smallest positive value), e.g. optimizers' loss trajectories.
+pub fn plot_lines(
+    series: &[(&str, &[f64])],
+    title: &str,
+    axes: (&str, &str),
+    log_y: bool,
+    path: &Path,
+) -> Result<()> {
+    let values = || series.iter().flat_map(|(_, v)| v.iter().copied());
+    if series.is_empty() || values().next().is_none() {
+        return Err(Error::param("series", "nothing to plot"));
+    }
+    if values().any(|v| !v.is_finite()) {
+        return Err(Error::param("series", "a value is not finite"));
+    }
+    let floor = values().filter(|&v| v > 0.0).fold(f64::INFINITY, f64::min);
+    if log_y && !floor.is_finite() {
+        return Err(Error::param("series", "no positive value for a log scale"));
+    }
+    let lines: Vec<Series> = series
+        .iter()
+        .map(|(label, v)| Series {
+            label: label.to_string(),
+            points: v
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| (i as f64, if log_y { y.max(floor) } else { y }))
+                .collect(),
+        })
+        .collect();
+    let x_max = series
+        .iter()
+        .map(|(_, v)| v.len())
+        .max()
+        .unwrap_or(1)
+        .max(2) as f64
+        - 1.0;
+    let (lo, hi) = lines
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+            (a.min(y), b.max(y))
+        });
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else if log_y {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (lo - 1.0, hi + 1.0)
+    };
+    render(
+        path,
+        SIZE,
+        |root| draw_lines(root, title, axes, &lines, x_max, (lo, hi), log_y),
+        |root| draw_lines(root, title, axes, &lines, x_max, (lo, hi), log_y),
+    )
+}
+
+fn draw_lines<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    axes: (&str, &str),
+    series: &[Series],
+    x_max: f64,
+    (lo, hi): (f64, f64),
+    log_y: bool,
+) -> std::result::Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(title, ("sans-serif", 28))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(85);
+    // The two axis types differ, so each branch draws its own chart.
+    macro_rules! finish {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            chart
+                .configure_mesh()
+                .x_desc(axes.0)
+                .y_desc(axes.1)
+                .axis_desc_style(("sans-serif", 22))
+                .label_style(("sans-serif", 16))
+                .y_label_formatter(&|v| format!("{v:.3e}"))
+                .draw()
+                .map_err(|x| e(&x))?;
+            for (i, s) in series.iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                chart
+                    .draw_series(LineSeries::new(
+                        s.points.iter().copied(),
+                        color.stroke_width(2),
+                    ))
+                    .map_err(|x| e(&x))?
+                    .label(s.label.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font(("sans-serif", 18))
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|x| e(&x))?;
+        }};
+    }
+    if log_y {
+        finish!(builder
+            .build_cartesian_2d(0.0..x_max, (lo..hi).log_scale())
+            .map_err(|x| e(&x))?);
+    } else {
+        finish!(builder
+            .build_cartesian_2d(0.0..x_max, lo..hi)
+            .map_err(|x| e(&x))?);
+    }
+    root.present().map_err(|x| e(&x))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -574,6 +699,33 @@ mod tests {
             "the legend carries the AUC (13 of 16 pairs ordered)"
         );
         assert!(plot_roc(&[("m", &roc)], &dir.join("roc.gif")).is_err());
+        let (a, b) = ([4.0, 1.0, 0.25, 0.0], [3.0, 2.0, 1.5, 1.25]);
+        for ext in ["png", "svg"] {
+            let p = dir.join(format!("lines.{ext}"));
+            plot_lines(
+                &[("gd", &a), ("adam", &b)],
+                "loss",
+                ("iteration", "f"),
+                true,
+                &p,
+            )
+            .unwrap();
+            assert!(std::fs::metadata(&p).unwrap().len() > 1000, "lines.{ext}");
+        }
+        let svg = std::fs::read_to_string(dir.join("lines.svg")).unwrap();
+        assert!(
+            svg.contains("adam") && svg.contains("gd"),
+            "one legend entry per series"
+        );
+        assert!(plot_lines(
+            &[("z", &[0.0, -1.0])],
+            "t",
+            ("i", "f"),
+            true,
+            &dir.join("z.svg")
+        )
+        .is_err());
+        assert!(plot_lines(&[], "t", ("i", "f"), false, &dir.join("z.svg")).is_err());
         if std::env::var_os("BREADTH_KEEP_PLOTS").is_none() {
             std::fs::remove_dir_all(&dir).unwrap();
         }

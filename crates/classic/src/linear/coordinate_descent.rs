@@ -12,7 +12,10 @@
 //! `enet_coordinate_descent`) is computed and the run stops once $G <$ `tol` $\lVert y\rVert^2$.
 //!
 //! Two kernels: the *naive* one keeps the residual $r$ ($O(n)$ per update) and the *Gram* one keeps
-//! $Gw$ with $G = X^\top X$ precomputed by GEMM ($O(d)$ per update, $O(nd^2)$ once), chosen when
+//! $Gw$ with $G = X^\top X$ precomputed by GEMM ($O(d)$ per update, $O(nd^2)$ once). The
+//! estimators use the residual kernel unless `precompute` is set, as scikit-learn's
+//! `precompute=False`: converging in $k$ sweeps costs $O(knd)$, below the Gram's $O(nd^2)$
+//! whenever $k < d$; the regularization paths, many fits on one design, use the Gram when
 //! $n > d$. Sample weights are rescaled to sum to $n$ and folded into the centered data.
 //!
 //! Reference: J. Friedman, T. Hastie, R. Tibshirani, *Regularization Paths for Generalized Linear
@@ -38,11 +41,11 @@ use breadth_core::validate::{
     check_finite, check_fit_input, check_predict_input, in_range, non_negative, positive,
 };
 use breadth_core::{seeded_rng, Dataset, Error, Fit, Regressor, Result};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
-use super::{center, parse_bool, regression_targets, single_output, t_matmul, LinearCoef};
+use super::{center, center_columns, parse_bool, regression_targets, single_output, LinearCoef};
 
 /// Order in which coordinates are visited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,9 +94,9 @@ pub(crate) struct CdOutcome {
 }
 
 /// Data for coordinate descent: the columns of $X$ (rows of `xt`, contiguous) or the Gram form.
-pub(crate) enum Design {
+pub(crate) enum Design<'a> {
     Naive {
-        xt: Array2<f64>,
+        xt: CowArray<'a, f64, Ix2>,
         y: Array1<f64>,
     },
     Gram {
@@ -103,20 +106,23 @@ pub(crate) enum Design {
     },
 }
 
-impl Design {
-    /// Pick the Gram kernel when $n > d$ (cheaper per update), else the residual one.
-    pub fn new(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, gram: bool) -> Self {
+impl<'a> Design<'a> {
+    /// The Gram kernel (`gram`: $O(nd^2)$ once, $O(d)$ per update) or the residual one
+    /// ($O(n)$ per update; borrows the columns when `x` is column-major).
+    pub fn new(x: ArrayView2<'a, f64>, y: ArrayView1<'_, f64>, gram: bool) -> Self {
         if gram {
-            let g = t_matmul(x, x);
-            let q = x.t().dot(&y);
             Design::Gram {
-                g,
-                q,
+                g: super::gram(x),
+                q: x.t().dot(&y),
                 yy: y.dot(&y),
             }
         } else {
             Design::Naive {
-                xt: x.t().as_standard_layout().into_owned(),
+                xt: if x.t().is_standard_layout() {
+                    CowArray::from(x.reversed_axes())
+                } else {
+                    CowArray::from(x.t().as_standard_layout().into_owned())
+                },
                 y: y.to_owned(),
             }
         }
@@ -257,6 +263,8 @@ pub struct ElasticNetParams {
     pub selection: Selection,
     /// Seed of the random order.
     pub seed: u64,
+    /// Precompute the Gram matrix $X^\top X$ (worth it when many sweeps are needed).
+    pub precompute: bool,
     is_lasso: bool,
 }
 
@@ -270,6 +278,7 @@ impl Default for ElasticNetParams {
             tol: 1e-4,
             selection: Selection::Cyclic,
             seed: 0,
+            precompute: false,
             is_lasso: false,
         }
     }
@@ -319,6 +328,11 @@ impl ElasticNetParams {
         self.selection = s;
         self
     }
+    /// Set whether to precompute the Gram matrix.
+    pub fn precompute(mut self, yes: bool) -> Self {
+        self.precompute = yes;
+        self
+    }
 
     fn specs(&self, with_ratio: bool) -> Vec<ParamSpec> {
         let mut v = vec![ParamSpec::new("alpha", self.alpha, "penalty strength >= 0")];
@@ -335,6 +349,7 @@ impl ElasticNetParams {
             ParamSpec::new("tol", self.tol, "duality-gap tolerance relative to ||y||^2"),
             ParamSpec::new("selection", self.selection, "cyclic | random"),
             ParamSpec::new("seed", self.seed, "seed of the random selection"),
+            ParamSpec::new("precompute", self.precompute, "use the Gram matrix X^T X"),
         ]);
         v
     }
@@ -348,6 +363,7 @@ impl ElasticNetParams {
             "tol" => self.tol = parse_param(name, value)?,
             "selection" => self.selection = parse_param(name, value)?,
             "seed" => self.seed = parse_param(name, value)?,
+            "precompute" => self.precompute = parse_bool(name, value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -409,7 +425,12 @@ impl Fit for ElasticNetParams {
         let n = data.n_samples() as f64;
         // Weights rescaled to sum to n, as scikit-learn, so alpha keeps its meaning.
         let sw = data.sample_weight().map(|w| &w * (n / w.sum()));
-        let prep = center(
+        let centering = if self.precompute {
+            center
+        } else {
+            center_columns
+        };
+        let prep = centering(
             data.features(),
             y.view(),
             sw.as_ref().map(|w| w.view()),
@@ -423,7 +444,7 @@ impl Fit for ElasticNetParams {
         let mut coef = Array2::zeros((y.ncols(), d));
         let (mut n_iter, mut dual_gap) = (Vec::new(), Vec::new());
         for (k, yk) in prep.y.axis_iter(Axis(1)).enumerate() {
-            let design = Design::new(prep.x.view(), yk, data.n_samples() > d);
+            let design = Design::new(prep.x.view(), yk, self.precompute);
             let mut w = Array1::zeros(d);
             let out = coordinate_descent(&design, l1, l2, &mut w, &self.settings());
             coef.row_mut(k).assign(&w);

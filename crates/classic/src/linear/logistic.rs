@@ -338,7 +338,27 @@ pub(crate) struct LogisticLoss<'a> {
     intercept: bool,
 }
 
-impl LogisticLoss<'_> {
+impl<'a> LogisticLoss<'a> {
+    /// The loss on `x` with per-sample shares `sw` (summing to 1), L2 coefficient `l2`, `rows`
+    /// score rows (1 for binary labels 0/1, else the number of classes).
+    pub(crate) fn new(
+        x: ArrayView2<'a, f64>,
+        labels: ArrayView1<'a, usize>,
+        sw: Array1<f64>,
+        l2: f64,
+        rows: usize,
+        intercept: bool,
+    ) -> Self {
+        LogisticLoss {
+            x,
+            labels,
+            sw,
+            l2,
+            rows,
+            intercept,
+        }
+    }
+
     fn width(&self) -> usize {
         self.x.ncols() + usize::from(self.intercept)
     }
@@ -601,14 +621,14 @@ impl Fit for LogisticRegressionParams {
             return Err(Error::param("class_weight", "every sample has zero weight"));
         }
         let rows = if k == 2 { 1 } else { k };
-        let obj = LogisticLoss {
-            x: data.features(),
+        let obj = LogisticLoss::new(
+            data.features(),
             labels,
-            sw: sw / total,
-            l2: l2_share / (self.c * total),
+            sw / total,
+            l2_share / (self.c * total),
             rows,
-            intercept: self.fit_intercept,
-        };
+            self.fit_intercept,
+        );
         let start = vec![0.0; obj.dim()];
         let (theta, n_iter, converged) = match self.solver {
             Solver::Lbfgs => {

@@ -13,7 +13,8 @@
 //!
 //! [`LinearRegression::inference`] gives standard errors, $t$ statistics, two-sided $p$ values
 //! (Student $t$ with $n - p$ degrees of freedom, $p = d + 1$ with an intercept), $R^2$ and
-//! adjusted $R^2$, with $\hat\sigma^2 = \sum_i s_i r_i^2/(n-p)$ and
+//! adjusted $R^2$ through the metrics crate's [`breadth_metrics::stats::ols`], with
+//! $\hat\sigma^2 = \sum_i s_i r_i^2/(n-p)$ and
 //! $\operatorname{Cov}(\hat\beta) = \hat\sigma^2 (A^\top S A)^{-1}$ for the design $A = [1, X]$.
 //!
 //! Reference: G. H. Golub, C. F. Van Loan, *Matrix Computations*, 4th ed., §5.5 (rank-deficient
@@ -36,9 +37,10 @@ use breadth_core::linalg::{as_faer, to_ndarray};
 use breadth_core::registry::{Configurable, ParamSpec};
 use breadth_core::validate::{check_fit_input, check_predict_input};
 use breadth_core::{Dataset, Error, Fit, Regressor, Result};
+use breadth_metrics::stats::{ols, OlsResult};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 use super::{center, parse_bool, regression_targets, single_output, LinearCoef};
 
@@ -91,57 +93,154 @@ pub struct LinearRegression {
     fit_intercept: bool,
 }
 
+/// For $n \ge d$: the triangle $R$ (`d x d`) of $X = QR$ and $Q^\top Y$ (`d x m`), from one
+/// in-place Householder QR of the augmented $[X \mid Y]$. Householder QR treats columns left to
+/// right, so the augmented factor is $\begin{pmatrix} R & Q^\top Y \\ 0 & \ast\end{pmatrix}$
+/// and the $n \times d$ matrix $Q$ is never formed (half the work and memory of forming it).
+fn qr_project(x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>) -> (faer::Mat<f64>, faer::Mat<f64>) {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::qr::no_pivoting::factor;
+    let ((n, d), m) = (x.dim(), y.ncols());
+    let mut a = faer::Mat::<f64>::zeros(n, d + m);
+    a.as_mut().submatrix_mut(0, 0, n, d).copy_from(as_faer(x));
+    a.as_mut().submatrix_mut(0, d, n, m).copy_from(as_faer(y));
+    let size = n.min(d + m);
+    let block = factor::recommended_block_size::<f64>(n, d + m);
+    let mut coeff = faer::Mat::<f64>::zeros(block, size);
+    let par = faer::get_global_parallelism();
+    factor::qr_in_place(
+        a.as_mut(),
+        coeff.as_mut(),
+        par,
+        MemStack::new(&mut MemBuffer::new(factor::qr_in_place_scratch::<f64>(
+            n,
+            d + m,
+            block,
+            par,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    let r = faer::Mat::from_fn(d, d, |i, j| if i <= j { a[(i, j)] } else { 0.0 });
+    let qty = a.as_ref().submatrix(0, d, d, m).to_owned();
+    (r, qty)
+}
+
+/// Largest $\sigma_{max}/\sigma_{min}$ of $X$ for which [`lstsq`] trusts the semi-normal
+/// equations: with one refinement step their error is about $u\,\kappa^2$ relative times a
+/// residual factor (Björck), below $10^{-6}$ here, so QR takes over beyond it.
+const SEMI_NORMAL_MAX_CONDITION: f64 = 1e5;
+
 /// The minimum-norm least-squares solution of $X W^\top = Y$: returns ($W^\top$ as `d x m`, rank,
 /// singular values in decreasing order).
+///
+/// For $n \ge d$ it first tries the *corrected semi-normal equations*: $R$ from the Cholesky
+/// factor of the Gram matrix $X^\top X$ (one triangular GEMM, no $n \times d$ factorization),
+/// $Q^\top Y = R^{-\top} X^\top Y$, then one refinement step on the residual. It falls back to
+/// the Householder QR of $[X \mid Y]$ when $X$ is rank deficient or its condition number exceeds
+/// $10^5$, so ill-conditioned problems keep QR's accuracy.
 pub fn lstsq(
     x: ArrayView2<'_, f64>,
     y: ArrayView2<'_, f64>,
 ) -> Result<(Array2<f64>, usize, Vec<f64>)> {
+    lstsq_with(x, y, true)
+}
+
+/// A pseudo-inverse through a small SVD: $W^\top = V\Sigma^+U^\top B$ for a projected
+/// right-hand side $B$.
+struct SmallSvd {
+    u: faer::Mat<f64>,
+    v: faer::Mat<f64>,
+    singular: Vec<f64>,
+    cutoff: f64,
+}
+
+impl SmallSvd {
+    fn new(a: faer::MatRef<'_, f64>, n: usize, d: usize) -> Result<Self> {
+        let svd = a
+            .thin_svd()
+            .map_err(|e| Error::numerical("least squares SVD", format!("{e:?}")))?;
+        let sv = svd.S().column_vector();
+        let singular: Vec<f64> = (0..sv.nrows()).map(|i| sv[i]).collect();
+        let smax = singular.iter().cloned().fold(0.0, f64::max);
+        Ok(SmallSvd {
+            u: svd.U().to_owned(),
+            v: svd.V().to_owned(),
+            cutoff: n.max(d) as f64 * f64::EPSILON * smax,
+            singular,
+        })
+    }
+
+    fn rank(&self) -> usize {
+        self.singular.iter().filter(|&&s| s > self.cutoff).count()
+    }
+
+    fn condition(&self) -> f64 {
+        let smin = self.singular.iter().cloned().fold(f64::INFINITY, f64::min);
+        self.singular[0] / smin
+    }
+
+    fn apply(&self, b: faer::MatRef<'_, f64>) -> faer::Mat<f64> {
+        let mut uty = self.u.transpose() * b;
+        for (i, &s) in self.singular.iter().enumerate() {
+            let inv = if s > self.cutoff { 1.0 / s } else { 0.0 };
+            for j in 0..uty.ncols() {
+                uty[(i, j)] *= inv;
+            }
+        }
+        &self.v * uty
+    }
+}
+
+/// The Cholesky factor $R$ (upper, `d x d`) of $X^\top X = R^\top R$, when it exists.
+fn semi_normal_r(x: ArrayView2<'_, f64>) -> Option<faer::Mat<f64>> {
+    let g = super::gram(x);
+    let llt = as_faer(g.view()).llt(faer::Side::Lower).ok()?;
+    Some(llt.L().transpose().to_owned())
+}
+
+/// `R^{-T} B`: the projection $Q^\top Y$ from $X^\top Y$.
+fn solve_rt(r: &faer::Mat<f64>, b: faer::Mat<f64>) -> faer::Mat<f64> {
+    let mut b = b;
+    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+        r.transpose(),
+        b.as_mut(),
+        faer::Par::Seq,
+    );
+    b
+}
+
+/// [`lstsq`], with the semi-normal fast path allowed or not.
+fn lstsq_with(
+    x: ArrayView2<'_, f64>,
+    y: ArrayView2<'_, f64>,
+    semi_normal: bool,
+) -> Result<(Array2<f64>, usize, Vec<f64>)> {
     let (n, d) = x.dim();
-    let fail =
-        |e: faer::linalg::svd::SvdError| Error::numerical("least squares SVD", format!("{e:?}"));
-    // Reduce to a small SVD: U Σ Vᵀ of R (n >= d) or of X itself (n < d), and the right-hand
-    // side projected on U's column space.
-    let (u, sv, v, qty) = if n >= d {
-        let qr = as_faer(x).qr();
-        let q = qr.compute_thin_Q();
-        let r = qr.thin_R().to_owned();
-        let svd = r.svd().map_err(fail)?;
-        let qty = q.transpose() * as_faer(y);
-        (
-            svd.U().to_owned(),
-            svd.S().column_vector().to_owned(),
-            svd.V().to_owned(),
-            qty,
-        )
-    } else {
-        let svd = as_faer(x).thin_svd().map_err(fail)?;
-        (
-            svd.U().to_owned(),
-            svd.S().column_vector().to_owned(),
-            svd.V().to_owned(),
-            as_faer(y).to_owned(),
-        )
-    };
-    let k = sv.nrows();
-    let singular: Vec<f64> = (0..k).map(|i| sv[i]).collect();
-    let smax = singular.iter().cloned().fold(0.0, f64::max);
-    let cutoff = n.max(d) as f64 * f64::EPSILON * smax;
-    let rank = singular.iter().filter(|&&s| s > cutoff).count();
-    // Σ⁺ Uᵀ (Qᵀ Y), then V times it.
-    let mut uty = u.transpose() * qty;
-    for i in 0..k {
-        let inv = if singular[i] > cutoff {
-            1.0 / singular[i]
-        } else {
-            0.0
-        };
-        for j in 0..uty.ncols() {
-            uty[(i, j)] *= inv;
+    let (fx, fy) = (as_faer(x), as_faer(y));
+    if n >= d && semi_normal {
+        if let Some(r) = semi_normal_r(x) {
+            let svd = SmallSvd::new(r.as_ref(), n, d)?;
+            if svd.rank() == d && svd.condition() <= SEMI_NORMAL_MAX_CONDITION {
+                let mut w = svd.apply(solve_rt(&r, fx.transpose() * fy).as_ref());
+                let resid = fy - fx * &w;
+                w += svd.apply(solve_rt(&r, fx.transpose() * &resid).as_ref());
+                let rank = svd.rank();
+                return Ok((to_ndarray(w.as_ref()), rank, svd.singular));
+            }
         }
     }
-    let w = v * uty;
-    Ok((to_ndarray(w.as_ref()), rank, singular))
+    // Reduce to a small SVD: of R (n >= d) or of X itself (n < d), with the right-hand side
+    // projected on U's column space.
+    let (svd, qty) = if n >= d {
+        let (r, qty) = qr_project(x, y);
+        (SmallSvd::new(r.as_ref(), n, d)?, qty)
+    } else {
+        (SmallSvd::new(fx, n, d)?, fy.to_owned())
+    };
+    let w = svd.apply(qty.as_ref());
+    let rank = svd.rank();
+    Ok((to_ndarray(w.as_ref()), rank, svd.singular))
 }
 
 impl Fit for LinearRegressionParams {
@@ -163,29 +262,6 @@ impl Fit for LinearRegressionParams {
             fit_intercept: self.fit_intercept,
         })
     }
-}
-
-/// Classical OLS inference for one target.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OlsInference {
-    /// Estimates: the intercept first (when fitted), then one per feature.
-    pub estimates: Array1<f64>,
-    /// Their standard errors.
-    pub std_errors: Array1<f64>,
-    /// $t = \hat\beta / \mathrm{se}$.
-    pub t_values: Array1<f64>,
-    /// Two-sided $p$ values.
-    pub p_values: Array1<f64>,
-    /// Residuals $y_i - \hat y_i$ of the given data.
-    pub residuals: Array1<f64>,
-    /// Residual variance estimate $\hat\sigma^2$.
-    pub sigma2: f64,
-    /// Coefficient of determination.
-    pub r2: f64,
-    /// $1 - (1-R^2)(n-1)/(n-p)$ (with $n - 1$ replaced by $n$ without intercept).
-    pub adjusted_r2: f64,
-    /// Residual degrees of freedom $n - p$.
-    pub df_resid: usize,
 }
 
 impl LinearRegression {
@@ -220,70 +296,51 @@ impl LinearRegression {
         Ok(&y - &self.predict(data.features())?)
     }
 
-    /// Standard errors, $t$ and $p$ values, $R^2$ for the data the model was fitted on.
-    pub fn inference(&self, data: &Dataset) -> Result<OlsInference> {
+    /// Coefficients with standard errors, $t$ and $p$ values, 95 % intervals, $R^2$, adjusted
+    /// $R^2$ and the overall $F$ test on `data` (the data the model was fitted on), as
+    /// statsmodels' `OLS` (or `WLS` with sample weights) reports them.
+    ///
+    /// Computed by [`breadth_metrics::stats::ols`], the one OLS inference of the workspace;
+    /// sample weights use its identity WLS = OLS on rows scaled by $\sqrt{s_i}$, the intercept
+    /// column included, after which $R^2$ and $F$ are re-centred on the weighted mean.
+    pub fn inference(&self, data: &Dataset) -> Result<OlsResult> {
         let y = data.continuous_target("linear-regression")?;
         let x = data.features();
-        let n = x.nrows();
-        let p = x.ncols() + usize::from(self.fit_intercept);
-        if n <= p {
-            return Err(Error::numerical(
-                "OLS inference",
-                format!("needs more samples ({n}) than parameters ({p})"),
+        if x.ncols() != self.n_features_in() {
+            return Err(Error::shape(
+                "OLS inference features",
+                self.n_features_in(),
+                x.ncols(),
             ));
         }
-        let w = data.weights_or_ones();
-        let residuals = self.residuals(data)?;
-        let df = n - p;
-        let rss: f64 = residuals.iter().zip(&w).map(|(r, w)| w * r * r).sum();
-        let sigma2 = rss / df as f64;
-        // Design A = [1, X] scaled by sqrt(w); covariance σ² (AᵀA)⁻¹ through Cholesky.
-        let mut a = Array2::ones((n, p));
-        a.slice_mut(s![.., p - x.ncols()..]).assign(&x);
-        a *= &w.mapv(f64::sqrt).insert_axis(Axis(1));
-        let ata = as_faer(a.view()).transpose() * as_faer(a.view());
-        let llt = ata.llt(faer::Side::Lower).map_err(|_| {
-            Error::numerical(
-                "OLS inference",
-                "the design is rank deficient; no standard errors",
-            )
-        })?;
-        let inv = {
-            use faer::linalg::solvers::DenseSolveCore;
-            llt.inverse()
+        let Some(w) = data.sample_weight() else {
+            return ols(x, y, self.fit_intercept, 0.05);
         };
-        let mut estimates = Array1::zeros(p);
+        let sw = w.mapv(f64::sqrt);
+        let k = usize::from(self.fit_intercept);
+        let mut a = Array2::ones((x.nrows(), x.ncols() + k));
+        a.slice_mut(s![.., k..]).assign(&x);
+        a *= &sw.view().insert_axis(Axis(1));
+        let mut r = ols(a.view(), (&y * &sw).view(), false, 0.05)?;
         if self.fit_intercept {
-            estimates[0] = self.intercept();
+            r.names = std::iter::once("const".to_string())
+                .chain((0..x.ncols()).map(|j| format!("x{j}")))
+                .collect();
+            let ybar = y.dot(&w) / w.sum();
+            let tss: f64 = y.iter().zip(w).map(|(y, w)| w * (y - ybar).powi(2)).sum();
+            r.rsquared = 1.0 - r.ssr / tss;
+            r.rsquared_adj = 1.0 - (r.nobs as f64 - 1.0) / r.df_resid * (1.0 - r.rsquared);
+            r.df_model -= 1.0;
+            if r.df_model > 0.0 {
+                r.fvalue = ((tss - r.ssr) / r.df_model) / r.scale;
+                r.f_pvalue = FisherSnedecor::new(r.df_model, r.df_resid)
+                    .map_err(|e| Error::numerical("F distribution", e.to_string()))?
+                    .sf(r.fvalue);
+            } else {
+                (r.fvalue, r.f_pvalue) = (f64::NAN, f64::NAN);
+            }
         }
-        estimates
-            .slice_mut(s![p - x.ncols()..])
-            .assign(&self.coef());
-        let std_errors: Array1<f64> = (0..p).map(|j| (sigma2 * inv[(j, j)]).sqrt()).collect();
-        let t_values = &estimates / &std_errors;
-        let dist = StudentsT::new(0.0, 1.0, df as f64)
-            .map_err(|e| Error::numerical("OLS inference", e.to_string()))?;
-        let p_values = t_values.mapv(|t| 2.0 * dist.sf(t.abs()));
-        let ybar = if self.fit_intercept {
-            y.dot(&w) / w.sum()
-        } else {
-            0.0
-        };
-        let tss: f64 = y.iter().zip(&w).map(|(y, w)| w * (y - ybar).powi(2)).sum();
-        let r2 = 1.0 - rss / tss;
-        let n_centered = if self.fit_intercept { n - 1 } else { n } as f64;
-        let adjusted_r2 = 1.0 - (1.0 - r2) * n_centered / df as f64;
-        Ok(OlsInference {
-            estimates,
-            std_errors,
-            t_values,
-            p_values,
-            residuals,
-            sigma2,
-            r2,
-            adjusted_r2,
-            df_resid: df,
-        })
+        Ok(r)
     }
 }
 
@@ -404,13 +461,32 @@ mod tests {
     }
 
     #[test]
+    fn semi_normal_path_agrees_with_qr() {
+        // Seeded random, moderately conditioned designs: the fast path (Gram + refinement)
+        // against the QR-only path.
+        use rand::Rng as _;
+        let mut rng = breadth_core::seeded_rng(7);
+        for (n, d, m) in [(200, 6, 1), (90, 12, 2)] {
+            let mut x = Array2::from_shape_fn((n, d), |_| rng.random_range(-1.0..1.0));
+            x.column_mut(1).mapv_inplace(|v| v * 100.0);
+            let y = Array2::from_shape_fn((n, m), |_| rng.random_range(-1.0..1.0));
+            let (fast, rank_f, sv_f) = lstsq(x.view(), y.view()).unwrap();
+            let (slow, rank_s, sv_s) = lstsq_with(x.view(), y.view(), false).unwrap();
+            assert_eq!(rank_f, rank_s);
+            let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<f64>>();
+            assert_close(&flat(&fast), &flat(&slow), 1e-12, "W");
+            assert_close(&sv_f, &sv_s, 1e-10, "singular values");
+        }
+    }
+
+    #[test]
     fn qr_path_agrees_with_normal_equations() {
         // Slow, obviously correct: solve (XᵀX) w = Xᵀy by Cholesky on a well-conditioned problem.
         let x = Array2::from_shape_fn((50, 4), |(i, j)| {
             ((i * 7 + j * 13) % 11) as f64 - 5.0 + 0.1 * j as f64 * i as f64
         });
         let y = Array2::from_shape_fn((50, 1), |(i, _)| (i as f64 * 0.37).sin());
-        let (w, rank, _) = lstsq(x.view(), y.view()).unwrap();
+        let (w, rank, _) = lstsq_with(x.view(), y.view(), false).unwrap();
         assert_eq!(rank, 4);
         let xtx = as_faer(x.view()).transpose() * as_faer(x.view());
         let xty = as_faer(x.view()).transpose() * as_faer(y.view());
@@ -421,36 +497,62 @@ mod tests {
         }
     }
 
+    // Expected values: reference/linear.py (statsmodels 0.15.0 OLS / WLS), fixture
+    // ols_inference.json.
     #[test]
-    fn inference_matches_statsmodels_identities() {
+    fn inference_matches_statsmodels() {
+        let f = fixture("ols_inference");
         let ds = load("diabetes");
+        let w = Array1::from_shape_fn(ds.n_samples(), |i| 1.0 + (i % 3) as f64);
+        let weighted = ds.clone().with_sample_weight(w).unwrap();
+        for (data, case) in [(&ds, "diabetes_ols"), (&weighted, "diabetes_wls")] {
+            let m = LinearRegressionParams::default().fit(data).unwrap();
+            let r = m.inference(data).unwrap();
+            let c = &f[case];
+            for (got, key) in [
+                (&r.params, "params"),
+                (&r.bse, "bse"),
+                (&r.tvalues, "tvalues"),
+                (&r.pvalues, "pvalues"),
+            ] {
+                let want = vec1(&c[key]);
+                for (j, (g, e)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        (g - e).abs() <= 1e-8 * e.abs().max(1e-12),
+                        "{case} {key}[{j}]: {g} vs statsmodels {e}"
+                    );
+                }
+            }
+            for (got, key) in [
+                (r.rsquared, "rsquared"),
+                (r.rsquared_adj, "rsquared_adj"),
+                (r.fvalue, "fvalue"),
+                (r.f_pvalue, "f_pvalue"),
+                (r.df_resid, "df_resid"),
+            ] {
+                let e = c[key].as_f64().unwrap();
+                assert!(
+                    (got - e).abs() <= 1e-9 * e.abs().max(1e-300),
+                    "{case} {key}: {got} vs {e}"
+                );
+            }
+            // The fitted model and the inference agree on the coefficients.
+            assert_close(
+                &r.params.as_slice().unwrap()[1..],
+                m.coef().as_slice().unwrap(),
+                1e-9,
+                "coef",
+            );
+            assert_eq!(r.names[0], "const");
+        }
         let m = LinearRegressionParams::default().fit(&ds).unwrap();
-        let inf = m.inference(&ds).unwrap();
-        assert_eq!(inf.df_resid, 442 - 11);
-        // statsmodels OLS on diabetes (raw): R² = 0.5177, adj. R² = 0.5066; bmi t = 7.813.
-        assert!((inf.r2 - 0.5177).abs() < 1e-4, "{}", inf.r2);
-        assert!(
-            (inf.adjusted_r2 - 0.5066).abs() < 1e-4,
-            "{}",
-            inf.adjusted_r2
-        );
-        assert!(
-            (inf.t_values[3] - 7.813).abs() < 1e-3,
-            "{}",
-            inf.t_values[3]
-        );
-        assert!(inf.p_values[3] < 1e-12);
-        // statsmodels 0.15.0: standard error of the intercept 67.4546, of age 0.21704.
-        assert!(
-            (inf.std_errors[0] - 67.4546211).abs() < 1e-5,
-            "{}",
-            inf.std_errors[0]
-        );
-        assert!(
-            (inf.std_errors[1] - 0.21704144).abs() < 1e-7,
-            "{}",
-            inf.std_errors[1]
-        );
+        let narrow = ds
+            .with_features(
+                ds.features().slice(s![.., ..2]).to_owned(),
+                vec!["a".into(), "b".into()],
+            )
+            .unwrap();
+        assert!(m.inference(&narrow).is_err());
     }
 
     #[test]

@@ -41,7 +41,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    center, parse_bool, regression_targets, single_output, t_matmul, Centered, LinearCoef,
+    center, gram, parse_bool, regression_targets, single_output, t_matmul, Centered, LinearCoef,
 };
 
 /// How ridge solves its normal equations.
@@ -171,11 +171,13 @@ fn solve_cholesky(
     let (n, d) = x.dim();
     let (fx, fy) = (as_faer(x), as_faer(y));
     if n >= d {
-        let mut a = fx.transpose() * fx;
-        for j in 0..d {
-            a[(j, j)] += alpha;
-        }
-        let w = llt_solve(a, fx.transpose() * fy, "ridge (Cholesky)")?;
+        let mut a = gram(x);
+        a.diag_mut().iter_mut().for_each(|v| *v += alpha);
+        let w = llt_solve(
+            as_faer(a.view()).to_owned(),
+            fx.transpose() * fy,
+            "ridge (Cholesky)",
+        )?;
         Ok(to_ndarray(w.as_ref()))
     } else {
         let mut k = fx * fx.transpose();

@@ -12,7 +12,9 @@
 //!   RMSprop, Adam, AdamW, each recording its [`Trajectory`] (loss per iteration) so variants can
 //!   be compared on the same problem;
 //! - [`lbfgs`]: limited-memory BFGS with a strong-Wolfe line search, the workhorse of the smooth
-//!   linear models.
+//!   linear models;
+//! - [`problems`]: Rosenbrock, an ill-conditioned quadratic and logistic regression as test
+//!   problems, and optimizers by name, for `breadth optim`.
 //!
 //! Reference: J. Nocedal, S. J. Wright, *Numerical Optimization*, 2nd ed., Springer 2006;
 //! S. Ruder, *An overview of gradient descent optimization algorithms*, arXiv:1609.04747.
@@ -36,6 +38,7 @@
 pub mod first_order;
 pub mod lbfgs;
 pub mod losses;
+pub mod problems;
 pub mod schedule;
 
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,9 @@
 //! clipped to the box. It stops when the maximal violation $m(\alpha) - M(\alpha) < \epsilon$.
 //! *Shrinking* drops bounded variables unlikely to move (re-checking with the full gradient at
 //! the end) and a kernel *cache* keeps recently used rows of $K$ (single precision, as libsvm),
-//! evicting the oldest first. Iterations cost $O(n)$ plus a kernel row, $O(nd)$, on a cache miss.
+//! evicting the least recently used first; a row is computed only over the active variables
+//! (completed later if the active set grows). Iterations cost $O(n_{active})$ plus, on a cache
+//! miss, a kernel row over the active set, $O(n_{active} d)$.
 //!
 //! Ties are broken as libsvm breaks them and the variable order evolves through the same swaps,
 //! so the iterates follow libsvm's and the support vectors coincide with scikit-learn's.
@@ -22,7 +24,6 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use ndarray::ArrayView2;
@@ -33,6 +34,10 @@ use super::kernel::{dot, Kernel};
 const TAU: f64 = 1e-12;
 
 /// Kernel values between the rows `idx` of `x`, computed on demand and cached.
+///
+/// As libsvm's `Cache`, a row is computed only over the points the solver still has active
+/// (entries of shrunk points stay unknown, NaN, until a full row is asked for) and rows are
+/// evicted least recently used first.
 pub(crate) struct KernelMatrix<'a> {
     x: ArrayView2<'a, f64>,
     idx: Vec<usize>,
@@ -41,10 +46,57 @@ pub(crate) struct KernelMatrix<'a> {
     cache: RefCell<Cache>,
 }
 
+/// `Cache::valid` of a row with every entry computed.
+const COMPLETE: u64 = u64::MAX;
+
+/// Cached rows with a doubly linked LRU list over row indices; index `n` is the list's head.
 struct Cache {
     rows: Vec<Option<Rc<[f32]>>>,
-    order: VecDeque<usize>,
+    /// The active-set epoch a row is filled for, or [`COMPLETE`].
+    valid: Vec<u64>,
+    prev: Vec<usize>,
+    next: Vec<usize>,
+    len: usize,
     capacity: usize,
+}
+
+impl Cache {
+    fn new(n: usize, capacity: usize) -> Self {
+        Cache {
+            rows: vec![None; n],
+            valid: vec![0; n],
+            prev: vec![n; n + 1],
+            next: vec![n; n + 1],
+            len: 0,
+            capacity,
+        }
+    }
+
+    fn unlink(&mut self, a: usize) {
+        let (p, q) = (self.prev[a], self.next[a]);
+        self.next[p] = q;
+        self.prev[q] = p;
+    }
+
+    /// Make `a` the most recently used row (it must be cached or just inserted).
+    fn push_back(&mut self, a: usize) {
+        let head = self.rows.len();
+        let last = self.prev[head];
+        self.next[last] = a;
+        self.prev[a] = last;
+        self.next[a] = head;
+        self.prev[head] = a;
+    }
+
+    fn evict_oldest(&mut self) {
+        let head = self.rows.len();
+        let old = self.next[head];
+        if old != head {
+            self.unlink(old);
+            self.rows[old] = None;
+            self.len -= 1;
+        }
+    }
 }
 
 impl<'a> KernelMatrix<'a> {
@@ -69,11 +121,7 @@ impl<'a> KernelMatrix<'a> {
             x,
             norms,
             kernel,
-            cache: RefCell::new(Cache {
-                rows: vec![None; n],
-                order: VecDeque::new(),
-                capacity,
-            }),
+            cache: RefCell::new(Cache::new(n, capacity)),
             idx,
         }
     }
@@ -96,37 +144,57 @@ impl<'a> KernelMatrix<'a> {
             .eval_with_norms(p, p, self.norms[a], self.norms[a])
     }
 
-    /// The row $K(a, \cdot)$.
-    pub fn row(&self, a: usize) -> Rc<[f32]> {
-        if let Some(r) = &self.cache.borrow().rows[a] {
-            return r.clone();
+    /// The row $K(a, \cdot)$: whole with `None`, else valid at least at the points `active` of
+    /// `Some((active, epoch))`. The epoch names the active set: a row filled for the current
+    /// epoch is reused as is, while a larger set (a new epoch) fills in only unknown entries.
+    pub fn row(&self, a: usize, active: Option<(&[usize], u64)>) -> Rc<[f32]> {
+        let n = self.len();
+        let (full, epoch) = (active.is_none(), active.map_or(COMPLETE, |(_, e)| e));
+        let mut cache = self.cache.borrow_mut();
+        let cached = cache.rows[a].take();
+        if let Some(r) = &cached {
+            cache.unlink(a);
+            let v = cache.valid[a];
+            if v == COMPLETE || (!full && v == epoch) {
+                cache.rows[a] = cached.clone();
+                cache.push_back(a);
+                return r.clone();
+            }
+        } else {
+            if cache.len >= cache.capacity {
+                cache.evict_oldest();
+            }
+            cache.len += 1;
         }
+        let mut row = cached.unwrap_or_else(|| vec![f32::NAN; n].into());
+        let missing: Vec<usize> = match active {
+            Some((points, _)) => points
+                .iter()
+                .copied()
+                .filter(|&b| row[b].is_nan())
+                .collect(),
+            None => (0..n).filter(|&b| row[b].is_nan()).collect(),
+        };
         let pa = self.point(a);
         let na = self.norms[a];
         // Borrow only the thread-safe parts (not the cache) for the parallel map.
         let (x, idx, norms, kernel) = (&self.x, &self.idx, &self.norms, self.kernel);
-        let compute = |b: usize| {
+        let compute = |&b: &usize| {
             let pb = x.row(idx[b]).to_slice().expect("row-major features");
             kernel.eval_with_norms(pa, pb, na, norms[b]) as f32
         };
-        let n = self.len();
-        let row: Rc<[f32]> = if n >= 4096 {
-            (0..n)
-                .into_par_iter()
-                .map(compute)
-                .collect::<Vec<f32>>()
-                .into()
+        let values: Vec<f32> = if missing.len() >= 2048 {
+            missing.par_iter().map(compute).collect()
         } else {
-            (0..n).map(compute).collect::<Vec<f32>>().into()
+            missing.iter().map(compute).collect()
         };
-        let mut cache = self.cache.borrow_mut();
-        if cache.order.len() >= cache.capacity {
-            if let Some(old) = cache.order.pop_front() {
-                cache.rows[old] = None;
-            }
+        let slots = Rc::make_mut(&mut row);
+        for (&b, v) in missing.iter().zip(values) {
+            slots[b] = v;
         }
-        cache.order.push_back(a);
+        cache.valid[a] = if full { COMPLETE } else { epoch };
         cache.rows[a] = Some(row.clone());
+        cache.push_back(a);
         row
     }
 }
@@ -169,11 +237,25 @@ struct State<'k, 'a> {
     l: usize,
     unshrink: bool,
     eps: f64,
+    epoch: u64,
 }
 
 impl State<'_, '_> {
+    /// Variable `t`'s kernel row, valid at the active variables.
     fn row(&self, t: usize) -> Rc<[f32]> {
-        self.km.row(self.point[t])
+        let active = &self.point[..self.active_size];
+        self.km.row(self.point[t], Some((active, self.epoch)))
+    }
+
+    /// Variable `t`'s kernel row, valid at every variable.
+    fn full_row(&self, t: usize) -> Rc<[f32]> {
+        self.km.row(self.point[t], None)
+    }
+
+    /// Reactivate every variable (a new active-set epoch for the kernel cache).
+    fn unshrink_all(&mut self) {
+        self.active_size = self.l;
+        self.epoch += 1;
     }
 
     /// $Q_{tu}$ from $t$'s kernel row.
@@ -228,7 +310,7 @@ impl State<'_, '_> {
         } else {
             for i in 0..act {
                 if self.status[i] == Status::Free {
-                    let row = self.row(i);
+                    let row = self.full_row(i);
                     let a = self.alpha[i];
                     for j in act..l {
                         self.g[j] += a * self.q(i, &row, j);
@@ -337,7 +419,7 @@ impl State<'_, '_> {
         if !self.unshrink && gmax1 + gmax2 <= self.eps * 10.0 {
             self.unshrink = true;
             self.reconstruct_gradient();
-            self.active_size = self.l;
+            self.unshrink_all();
         }
         let mut i = 0;
         while i < self.active_size {
@@ -455,14 +537,16 @@ impl State<'_, '_> {
         for k in 0..self.active_size {
             self.g[k] += self.q(i, &row_i, k) * dai + self.q(j, &row_j, k) * daj;
         }
-        for (t, row) in [(i, &row_i), (j, &row_j)] {
+        drop((row_i, row_j));
+        for t in [i, j] {
             let was_upper = self.status[t] == Status::Upper;
             self.set_status(t);
             if was_upper != (self.status[t] == Status::Upper) {
                 let sign = if was_upper { -1.0 } else { 1.0 };
                 let ct = self.c[t];
+                let row = self.full_row(t);
                 for k in 0..self.l {
-                    self.g_bar[k] += sign * ct * self.q(t, row, k);
+                    self.g_bar[k] += sign * ct * self.q(t, &row, k);
                 }
             }
         }
@@ -495,6 +579,7 @@ pub(crate) fn solve(
         l,
         unshrink: false,
         eps,
+        epoch: 0,
     };
     for t in 0..l {
         s.set_status(t);
@@ -514,7 +599,7 @@ pub(crate) fn solve(
             Some(pair) => pair,
             None => {
                 s.reconstruct_gradient();
-                s.active_size = l;
+                s.unshrink_all();
                 match s.select() {
                     Some(pair) => {
                         counter = 1;
@@ -529,7 +614,7 @@ pub(crate) fn solve(
     }
     if s.active_size < l {
         s.reconstruct_gradient();
-        s.active_size = l;
+        s.unshrink_all();
     }
     let rho = s.rho();
     let mut alpha = vec![0.0; l];

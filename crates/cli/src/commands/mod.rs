@@ -11,6 +11,7 @@ pub mod generate;
 pub mod hmm;
 pub mod models;
 pub mod nn;
+pub mod optim;
 pub mod outliers;
 pub mod predict;
 pub mod reduce;
