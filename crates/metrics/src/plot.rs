@@ -43,13 +43,18 @@ fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 const SIZE: (u32, u32) = (800, 700);
-const PALETTE: [RGBColor; 6] = [
+/// matplotlib's tab10 colours, so up to ten series (the digits' classes, the optimizers) stay distinct.
+const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 /// Render `draw` to `path` as PNG or SVG according to its extension.
