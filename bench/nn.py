@@ -5,8 +5,10 @@ Run: python3 bench/nn.py [n_mlp] [n_cnn]      (MLP, CNN, then the LSTM row)
      python3 bench/nn.py lstm [n_lstm]        (the LSTM row only)
 Quality is the mean training loss of the last epoch (cross-entropy): equal losses mean the two
 sides did the same work. Seconds are training time only (data already in memory as tensors).
-Also printed: samples per second and the achieved GFLOP/s of the MLP (6 flops per weight per
-sample: forward, and two products in the backward pass).
+Also printed: the machine's peak f32 GEMM rate (2048^3, 2 threads) through our kernel (the gemm
+crate, via candle's matmul) and through torch.mm, then samples per second and the achieved GFLOP/s
+of the MLP's matmuls and of the CNN's convolution GEMMs (timed over whole training steps, so a
+lower bound on the multiplies' own rate) against those peaks.
 """
 
 import sys
@@ -98,13 +100,35 @@ rows = [
         lambda: run_ours(binary, "cnn", *cnn_paths, CNN_EPOCHS, CNN_BATCH, threads=2), cnn_peer, "torch", "last-epoch loss"),
 ]
 results = [] if LSTM_ONLY else compare("nn", rows, repeats=3, peers=("torch",))
-flops_per_sample = 6 * (D * H + H * H + H * K)
-for r, (n, epochs) in zip(results, [(n_mlp, EPOCHS), (n_cnn, CNN_EPOCHS)]):
-    line = f"{r['model']}: samples/s ours {n * epochs / r['ours_seconds']:.0f}, torch {n * epochs / r['peer_seconds']:.0f}"
-    if r["model"].startswith("MLP"):
-        gf = lambda s: flops_per_sample * n * epochs / s / 1e9
-        line += f"; achieved GFLOP/s ours {gf(r['ours_seconds']):.1f}, torch {gf(r['peer_seconds']):.1f}"
-    print(line)
+
+# Floating-point work per training sample in matrix multiplies: 6 flops per weight and sample
+# for a linear layer (forward, and two products backward); for a convolution, 2 * o * c k^2 * h'w'
+# per product: forward, kernel gradient, and input gradient except for the first layer (data).
+mlp_flops = 6 * (D * H + H * H + H * K)
+conv_flops = 2 * 2 * 16 * 9 * S * S + 3 * 2 * 32 * 16 * 9 * (S // 2) ** 2
+cnn_flops = conv_flops + 6 * 32 * (S // 4) ** 2 * K
+PEAK_N, PEAK_REPEATS = 2048, 5
+
+
+def torch_peak():
+    a, b = torch.randn(PEAK_N, PEAK_N), torch.randn(PEAK_N, PEAK_N)
+    torch.mm(a, b)
+    best = min(timed(torch.mm, a, b)[0] for _ in range(PEAK_REPEATS))
+    return {"seconds": best, "quality": 2 * PEAK_N**3 / best / 1e9}
+
+
+if not LSTM_ONLY:
+    ours_peak = run_ours(binary, "peak", PEAK_N, PEAK_REPEATS, threads=2)["quality"]
+    peer_peak = torch_peak()["quality"]
+    print(f"peak f32 GEMM {PEAK_N}^3, 2 threads: ours (gemm via candle) {ours_peak:.1f} GFLOP/s, "
+          f"torch.mm {peer_peak:.1f} GFLOP/s")
+for r, (n, epochs, flops, what) in zip(results, [(n_mlp, EPOCHS, mlp_flops, "all matmuls"),
+                                                 (n_cnn, CNN_EPOCHS, cnn_flops, "conv + head GEMMs")]):
+    gf = lambda s: flops * n * epochs / s / 1e9
+    print(f"{r['model']}: samples/s ours {n * epochs / r['ours_seconds']:.0f}, "
+          f"torch {n * epochs / r['peer_seconds']:.0f}; achieved GFLOP/s in {what} over the whole "
+          f"step: ours {gf(r['ours_seconds']):.1f} ({100 * gf(r['ours_seconds']) / ours_peak:.0f}% of "
+          f"our peak), torch {gf(r['peer_seconds']):.1f} ({100 * gf(r['peer_seconds']) / peer_peak:.0f}% of its peak)")
 
 
 # LSTM: 2 layers, input 32, hidden 128, sequences of 50 steps, batch 64, Adam lr 1e-3, one epoch;

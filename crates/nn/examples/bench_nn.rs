@@ -5,6 +5,10 @@
 //! Usage: bench_nn mlp|cnn X.npy y.npy EPOCHS BATCH [HIDDEN]
 //!   mlp: d -> HIDDEN -> HIDDEN -> classes, ReLU.
 //!   cnn: 1xSxS images, conv3x3(16)-ReLU-maxpool2-conv3x3(32)-ReLU-maxpool2-linear.
+//!        bench_nn peak N REPEATS
+//!   peak: the machine's f32 matrix-multiply rate through candle's matmul (the `gemm` crate, the
+//!   kernel of our linear and convolution layers) on N x N x N, best of REPEATS; prints
+//!   `{"seconds": best, "quality": GFLOP/s}`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -20,9 +24,30 @@ use breadth_nn::params::Params;
 use breadth_nn::train::{train, TrainConfig};
 use candle_core::{DType, Device, Tensor};
 
+/// Best time of `repeats` f32 products of two n x n matrices, and the GFLOP/s it gives.
+fn peak(n: usize, repeats: usize) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let dev = Device::Cpu;
+    let a = Tensor::randn(0f32, 1.0, (n, n), &dev)?;
+    let b = Tensor::randn(0f32, 1.0, (n, n), &dev)?;
+    a.matmul(&b)?; // warm-up: thread pool and page faults
+    let mut best = f64::INFINITY;
+    for _ in 0..repeats.max(1) {
+        let t0 = Instant::now();
+        let c = a.matmul(&b)?;
+        best = best.min(t0.elapsed().as_secs_f64());
+        drop(c);
+    }
+    Ok((best, 2.0 * (n as f64).powi(3) / best / 1e9))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let kind = args[1].as_str();
+    if kind == "peak" {
+        let (seconds, gflops) = peak(args[2].parse()?, args[3].parse()?)?;
+        println!("{{\"seconds\": {seconds}, \"quality\": {gflops}}}");
+        return Ok(());
+    }
     let x = breadth_data::npy::read(Path::new(&args[2]))?;
     let y = breadth_data::npy::read(Path::new(&args[3]))?;
     let epochs: usize = args[4].parse()?;

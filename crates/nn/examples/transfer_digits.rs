@@ -1,12 +1,14 @@
-//! Transfer learning on digits: pretrain the CNN on digits 0-4, freeze its convolution blocks,
-//! fine-tune a new head on digits 5-9 with few labels per class, and compare with the same CNN
-//! trained from scratch on the same labels. Accuracy is on every other 5-9 image.
+//! Transfer learning on digits: pretrain the CNN on digits 0-4, then learn digits 5-9 from a
+//! share of their training half (5%, 10%, 25%, 100%) three ways: the same CNN from scratch, the
+//! pretrained backbone frozen under a new head, and the whole pretrained network fine-tuned
+//! (head first, then everything at a tenth of the head's rate). Accuracy is on the other,
+//! fixed half of the 5-9 images.
 //!
 //! `cargo run --release -p breadth-nn --example transfer_digits`
 
 use breadth_core::{Classifier, Dataset, Fit};
 use breadth_nn::cnn::CnnClassifierParams;
-use breadth_nn::transfer::TransferParams;
+use breadth_nn::transfer::{FineTune, TransferParams};
 
 fn accuracy<C: Classifier>(m: &C, d: &Dataset) -> f64 {
     let pred = m.predict(d.features()).unwrap();
@@ -17,45 +19,62 @@ fn accuracy<C: Classifier>(m: &C, d: &Dataset) -> f64 {
 fn main() -> breadth_core::Result<()> {
     let digits = breadth_data::datasets::load("digits")?;
     let (labels, _) = digits.class_target("t")?;
-    let idx = |f: &dyn Fn(usize) -> bool| -> Vec<usize> {
-        (0..digits.n_samples()).filter(|&i| f(labels[i])).collect()
-    };
-    let low = digits.select(&idx(&|l| l < 5));
+    let low: Vec<usize> = (0..digits.n_samples()).filter(|&i| labels[i] < 5).collect();
     let mut cnn = CnnClassifierParams::default();
     cnn.train.epochs = 15;
     let t0 = std::time::Instant::now();
-    let backbone = cnn.fit(&low)?;
+    let backbone = cnn.fit(&digits.select(&low))?;
     println!(
         "pretrained on digits 0-4 ({} images) in {:.1}s",
-        low.n_samples(),
+        low.len(),
         t0.elapsed().as_secs_f64()
     );
-    println!(
-        "{:>16} {:>10} {:>10}",
-        "labels per class", "transfer", "scratch"
-    );
-    for per_class in [5usize, 10, 20, 50] {
-        let mut seen = [0usize; 10];
-        let (mut few, mut rest) = (Vec::new(), Vec::new());
-        for i in idx(&|l| l >= 5) {
-            if seen[labels[i]] < per_class {
-                seen[labels[i]] += 1;
-                few.push(i);
-            } else {
-                rest.push(i);
-            }
+    // Digits 5-9 alternate per class between the training pool and the test half, so every
+    // share below is stratified: its first images of each class.
+    let mut seen = [0usize; 10];
+    let (mut pool, mut test) = (Vec::new(), Vec::new());
+    for i in (0..digits.n_samples()).filter(|&i| labels[i] >= 5) {
+        seen[labels[i]] += 1;
+        if seen[labels[i]] % 2 == 1 {
+            pool.push(i);
+        } else {
+            test.push(i);
         }
-        let (train, test) = (digits.select(&few), digits.select(&rest));
-        let transfer = TransferParams::new(backbone.clone()).fit(&train)?;
+    }
+    let test = digits.select(&test);
+    println!(
+        "{:>6} {:>7} {:>9} {:>9} {:>11}",
+        "share", "images", "scratch", "frozen", "fine-tuned"
+    );
+    for share in [0.05, 0.10, 0.25, 1.0] {
+        let per_class = (pool.len() as f64 * share / 5.0).round() as usize;
+        let mut taken = [0usize; 10];
+        let few: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&i| {
+                taken[labels[i]] += 1;
+                taken[labels[i]] <= per_class
+            })
+            .collect();
+        let train = digits.select(&few);
+        let frozen = TransferParams::new(backbone.clone());
+        let mut full = frozen.clone();
+        full.fine_tune = FineTune::Full {
+            learning_rate: 1e-3,
+            epochs: 50,
+        };
         let mut scratch = CnnClassifierParams::default();
-        // The same number of gradient steps as the head gets, on the same labelled images.
-        scratch.train.epochs = 100;
+        // As many epochs, in the same batches, as the fine-tuned model gets in all.
+        scratch.train.epochs = 150;
         scratch.train.batch_size = 16;
-        let scratch = scratch.fit(&train)?;
         println!(
-            "{per_class:>16} {:>10.4} {:>10.4}",
-            accuracy(&transfer, &test),
-            accuracy(&scratch, &test)
+            "{:>5.0}% {:>7} {:>9.4} {:>9.4} {:>11.4}",
+            share * 100.0,
+            few.len(),
+            accuracy(&scratch.fit(&train)?, &test),
+            accuracy(&frozen.fit(&train)?, &test),
+            accuracy(&full.fit(&train)?, &test)
         );
     }
     Ok(())

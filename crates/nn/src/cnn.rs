@@ -235,25 +235,43 @@ impl CnnClassifier {
         (self.arch.height, self.arch.width)
     }
 
-    fn images(&self, x: ArrayView2<'_, f64>) -> Result<Tensor> {
+    /// Rows of `x` as standardised images $(n, 1, h, w)$.
+    pub(crate) fn images(&self, x: ArrayView2<'_, f64>) -> Result<Tensor> {
         let t = standardized_tensor(x, &[self.pixel_mean], &[self.pixel_scale])?;
         t.reshape((x.nrows(), 1, self.arch.height, self.arch.width))
             .map_err(tensor_err("cnn input"))
+    }
+
+    /// The convolution blocks and the flattening as a module, their variables registered in
+    /// (an otherwise empty) `params` and set to this model's values.
+    pub(crate) fn backbone(&self, params: &mut Params) -> Result<Sequential> {
+        let (seq, _) = self.arch.build_backbone(&mut seeded_rng(0), params)?;
+        params.load_saved(&self.weights)?;
+        Ok(seq)
+    }
+
+    /// This model with its backbone variables (not its head) taken from `params`, by name.
+    pub(crate) fn with_backbone_from(&self, params: &Params) -> Result<CnnClassifier> {
+        let mut names = Params::new();
+        self.arch.build_backbone(&mut seeded_rng(0), &mut names)?;
+        let saved = params.to_saved()?;
+        let mut out = self.clone();
+        for w in out.weights.iter_mut() {
+            if names.get(&w.name).is_none() {
+                continue;
+            }
+            if let Some(new) = saved.iter().find(|v| v.name == w.name) {
+                *w = new.clone();
+            }
+        }
+        Ok(out)
     }
 
     /// The flattened output of the convolution blocks (the input of the final linear layer),
     /// one row per image: the features a new head is fine-tuned on in transfer learning.
     pub fn backbone_features(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         check_predict_input(self, x)?;
-        let mut params = Params::new();
-        let (seq, _) = self.arch.build_backbone(&mut seeded_rng(0), &mut params)?;
-        let values = self
-            .weights
-            .iter()
-            .filter(|w| params.get(&w.name).is_some())
-            .cloned()
-            .collect::<Vec<_>>();
-        params.load_saved(&values)?;
+        let seq = self.backbone(&mut Params::new())?;
         let f = seq
             .forward(&self.images(x)?, &mut Mode::Eval)
             .map_err(tensor_err("cnn backbone"))?;

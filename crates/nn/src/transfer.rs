@@ -1,21 +1,29 @@
-//! Transfer learning: reuse the convolution blocks of a trained [`CnnClassifier`] as a frozen
-//! feature extractor and train only a new linear head on another task.
+//! Transfer learning: reuse the convolution blocks of a trained [`CnnClassifier`] on another
+//! task, either as a frozen feature extractor under a new linear head, or fine-tuned whole.
 //!
-//! With the pretrained backbone $\phi$ (convolutions, batch normalisation in evaluation mode,
-//! ReLU, pooling, flattening) held fixed, the new head is $z = W \phi(x) + b$ with
-//! $W \in \mathbb{R}^{K \times m}$ for the $K$ new classes and $m$ backbone features, trained on
-//! the cross-entropy of $\operatorname{softmax}(z)$. Freezing means the gradient never reaches
-//! $\phi$, so the features are computed once and the head is a multinomial logistic regression on
-//! them: with few labels it has far fewer parameters to fit than a network trained from scratch.
+//! With the pretrained backbone $\phi$ (convolutions, batch normalisation, ReLU, pooling,
+//! flattening), the new head is $z = W \phi(x) + b$ with $W \in \mathbb{R}^{K \times m}$ for the
+//! $K$ new classes and $m$ backbone features, trained on the cross-entropy of
+//! $\operatorname{softmax}(z)$.
+//!
+//! - [`FineTune::Frozen`]: the gradient never reaches $\phi$ (batch normalisation stays in
+//!   evaluation mode), so the features are computed once and the head is a multinomial logistic
+//!   regression on them: with few labels it has far fewer parameters to fit than a network
+//!   trained from scratch.
+//! - [`FineTune::Full`]: first the frozen step above (linear probing), then every weight,
+//!   $\phi$'s included, trains further at a lower learning rate (LP-FT): the head starts
+//!   fitted, so the first gradients that reach $\phi$ do not wreck its features.
 //!
 //! Shapes: images as flat rows $(n, h w)$ $\to$ features $(n, m)$ $\to$ scores $(n, K)$.
-//! Cost: one backbone forward pass per row, then $O(n m K)$ per head epoch.
+//! Cost: one backbone forward pass per row, then $O(n m K)$ per head epoch; full fine-tuning
+//! adds a forward and backward pass of the whole network per row and epoch.
 //! Reference: J. Yosinski et al., *How transferable are features in deep neural networks?*,
-//! NeurIPS 2014.
+//! NeurIPS 2014; A. Kumar et al., *Fine-Tuning can Distort Pretrained Features and
+//! Underperform Out-of-Distribution*, ICLR 2022 (LP-FT).
 //!
 //! ```
 //! use breadth_nn::cnn::CnnClassifierParams;
-//! use breadth_nn::transfer::TransferParams;
+//! use breadth_nn::transfer::{FineTune, TransferParams};
 //! use breadth_core::{Classifier, Fit};
 //! let digits = breadth_data::datasets::load("digits").unwrap();
 //! let mut cnn = CnnClassifierParams::default();
@@ -23,8 +31,11 @@
 //! cnn.train.epochs = 2;
 //! let backbone = cnn.fit(&digits.select(&(0..200).collect::<Vec<_>>())).unwrap();
 //! let few = digits.select(&(200..260).collect::<Vec<_>>());
-//! let model = TransferParams::new(backbone).fit(&few).unwrap();
+//! let model = TransferParams::new(backbone.clone()).fit(&few).unwrap();
 //! assert_eq!(model.predict(few.features()).unwrap().len(), 60);
+//! let mut full = TransferParams::new(backbone);
+//! full.fine_tune = FineTune::Full { learning_rate: 1e-3, epochs: 2 };
+//! assert_eq!(full.fit(&few).unwrap().predict(few.features()).unwrap().len(), 60);
 //! ```
 
 use breadth_core::estimator::Fitted;
@@ -36,24 +47,42 @@ use serde::{Deserialize, Serialize};
 
 use crate::cnn::CnnClassifier;
 use crate::layers::linear::Linear;
-use crate::layers::Mode;
+use crate::layers::{Mode, Module};
 use crate::loss::CrossEntropy;
 use crate::params::{Params, SavedTensor};
 use crate::settings::{argmax_rows, class_targets, softmax_rows, to_array, TrainSettings};
 use crate::tensor_err;
 use crate::train::History;
 
-/// A pretrained backbone and how to train the new head.
+/// What trains on the new task.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FineTune {
+    /// Only the new head; the backbone stays as pretrained.
+    Frozen,
+    /// The head first (as `Frozen`), then the whole network for `epochs` more epochs at
+    /// `learning_rate` (lower than the head's, so the pretrained features move little).
+    Full {
+        /// Learning rate of the whole-network stage.
+        learning_rate: f64,
+        /// Epochs of the whole-network stage.
+        epochs: usize,
+    },
+}
+
+/// A pretrained backbone and how to train on the new task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransferParams {
-    /// The trained CNN whose convolution blocks are reused, frozen.
+    /// The trained CNN whose convolution blocks are reused.
     pub backbone: CnnClassifier,
-    /// How the head trains.
+    /// How the head trains (and, but for rate and epochs, the whole-network stage).
     pub head: TrainSettings,
+    /// Frozen backbone or full fine-tuning.
+    pub fine_tune: FineTune,
 }
 
 impl TransferParams {
-    /// Reuse `backbone`; the head trains with Adam at 0.01 for 100 epochs in batches of 16.
+    /// Reuse `backbone`, frozen; the head trains with Adam at 0.01 for 100 epochs in batches
+    /// of 16.
     pub fn new(backbone: CnnClassifier) -> Self {
         TransferParams {
             backbone,
@@ -63,11 +92,12 @@ impl TransferParams {
                 epochs: 100,
                 ..TrainSettings::default()
             },
+            fine_tune: FineTune::Frozen,
         }
     }
 }
 
-/// A frozen backbone with a head fine-tuned on a new task.
+/// A pretrained backbone (frozen or fine-tuned) with a new head trained on a new task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransferClassifier {
     backbone: CnnClassifier,
@@ -78,7 +108,7 @@ pub struct TransferClassifier {
 }
 
 impl TransferClassifier {
-    /// Training losses of the head per epoch.
+    /// Training losses per epoch: the head's, then those of the whole-network stage, if any.
     pub fn history(&self) -> &History {
         &self.history
     }
@@ -92,7 +122,15 @@ impl TransferClassifier {
             &mut seeded_rng(0),
             DType::F32,
         )?;
-        params.load_saved(&self.head)?;
+        // By name, as `params` may hold a backbone too.
+        let e = tensor_err("transfer head");
+        for v in &self.head {
+            let var = params
+                .get(&v.name)
+                .ok_or_else(|| Error::param("model", format!("no head variable `{}`", v.name)))?;
+            let t = Tensor::from_slice(&v.data, v.shape.as_slice(), &Device::Cpu).map_err(&e)?;
+            var.set(&t).map_err(&e)?;
+        }
         Ok(head)
     }
 
@@ -142,14 +180,47 @@ impl Fit for TransferParams {
             ignore_index: None,
         };
         let loss = |x: &Tensor, y: &Tensor, _: &mut Mode<'_>| ce.apply(&head.apply(x)?, y);
-        let history = self.head.fit(&params, loss, &feats, &targets)?;
-        Ok(TransferClassifier {
+        let mut history = self.head.fit(&params, loss, &feats, &targets)?;
+        let mut model = TransferClassifier {
             backbone: self.backbone.clone(),
             head: params.to_saved()?,
             n_backbone_features: m,
             classes,
-            history,
-        })
+            history: History::default(),
+        };
+        if let FineTune::Full {
+            learning_rate,
+            epochs,
+        } = self.fine_tune
+        {
+            let stage = TrainSettings {
+                learning_rate,
+                epochs,
+                ..self.head.clone()
+            };
+            stage.validate()?;
+            let mut all = Params::new();
+            let backbone = self.backbone.backbone(&mut all)?;
+            let head = model.head(&mut all)?;
+            let loss = |x: &Tensor, y: &Tensor, mode: &mut Mode<'_>| {
+                ce.apply(&head.apply(&backbone.forward(x, mode)?)?, y)
+            };
+            let images = self.backbone.images(data.features())?;
+            let more = stage.fit(&all, loss, &images, &targets)?;
+            model.backbone = self.backbone.with_backbone_from(&all)?;
+            let saved = all.to_saved()?;
+            model.head = saved
+                .into_iter()
+                .filter(|v| v.name.starts_with("head."))
+                .collect();
+            history.best_epoch = history.train_loss.len() + more.best_epoch;
+            history.stopped_early = more.stopped_early;
+            history.train_loss.extend(more.train_loss);
+            history.val_loss.extend(more.val_loss);
+            history.lr.extend(more.lr);
+        }
+        model.history = history;
+        Ok(model)
     }
 }
 
@@ -200,11 +271,39 @@ mod tests {
         p.fit(&low.select(&(0..400).collect::<Vec<_>>())).unwrap()
     }
 
+    /// Full fine-tuning moves the backbone (its features change), keeps the head's shape and
+    /// reaches a lower training loss than the head alone had.
+    #[test]
+    fn full_fine_tuning_moves_the_backbone() {
+        let bb = backbone();
+        let high = digits_where(|l| l >= 5).select(&(0..100).collect::<Vec<_>>());
+        let mut p = TransferParams::new(bb.clone());
+        p.head.epochs = 10;
+        p.fine_tune = FineTune::Full {
+            learning_rate: 1e-3,
+            epochs: 5,
+        };
+        let model = p.fit(&high).unwrap();
+        assert_ne!(
+            bb.backbone_features(high.features()).unwrap(),
+            model.backbone.backbone_features(high.features()).unwrap()
+        );
+        let losses = &model.history().train_loss;
+        assert_eq!(losses.len(), 15);
+        assert!(losses[14] < losses[9], "{losses:?}");
+        assert_eq!(model.predict(high.features()).unwrap().len(), 100);
+    }
+
     #[test]
     fn conformance() {
         let high = digits_where(|l| l >= 5);
         let mut p = TransferParams::new(backbone());
         p.head.epochs = 5;
+        check_classifier(&p, &high.select(&(0..120).collect::<Vec<_>>()));
+        p.fine_tune = FineTune::Full {
+            learning_rate: 1e-3,
+            epochs: 2,
+        };
         check_classifier(&p, &high.select(&(0..120).collect::<Vec<_>>()));
     }
 

@@ -3,12 +3,14 @@
 //! With window size $k$: $y_{n,c,i,j} = \max_{0 \le u,v < k} x_{n,c,ki+u,kj+v}$ (max) or the mean
 //! of the same $k^2$ values (average). Trailing rows/columns that do not fill a window are
 //! dropped, as PyTorch's floor mode does. Backward: the average spreads $G/k^2$ over the window;
-//! the maximum routes $G$ to the arg-max (every tied maximum receives it; PyTorch picks the first).
+//! the maximum routes $G$ to the window's first arg-max (as PyTorch; a NaN counts as the maximum).
 //! 1-d pooling is 2-d pooling over a height-1 image.
 //!
 //! candle's pooling backward only exists for kernel = stride, hence that restriction; it covers
-//! the pooling of every network in this crate. Max pooling is a max-reduction over a window
-//! axis (a reshape and a permutation), because candle's fused max-pool backward is wrong.
+//! the pooling of every network in this crate. Max pooling on the CPU is one custom operation
+//! that finds each window's arg-max forward and again backward, to scatter the gradient there;
+//! its oracle is a max-reduction over a window axis (a reshape and a permutation; it gives tied
+//! maxima each the whole gradient), because candle's fused max-pool backward is wrong.
 //!
 //! Shapes: $(n, c, h, w) \to (n, c, \lfloor h/k \rfloor, \lfloor w/k \rfloor)$,
 //! $(n, c, l) \to (n, c, \lfloor l/k \rfloor)$. Cost: $O(n c h w)$.
@@ -24,12 +26,16 @@
 //! assert_eq!(avg_pool1d(&s, 2).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap(), vec![2.0, 6.0]);
 //! ```
 
-use candle_core::{Result, Tensor};
+use candle_core::backend::BackendStorage;
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, DType, Layout, Result, Shape, Tensor, WithDType,
+};
+use rayon::prelude::*;
 
 use super::{Mode, Module};
 
-/// Cut `x` (rank 4) so that its spatial sizes are multiples of the window.
-fn fit_windows(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
+/// Check that a $kh \times kw$ window fits `x` (rank 4).
+fn check_windows(x: &Tensor, kh: usize, kw: usize) -> Result<()> {
     if kh == 0 || kw == 0 {
         candle_core::bail!("pooling window must be positive, got {kh} x {kw}");
     }
@@ -37,16 +43,24 @@ fn fit_windows(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
     if h < kh || w < kw {
         candle_core::bail!("pooling window {kh} x {kw} larger than the input {h} x {w}");
     }
+    Ok(())
+}
+
+/// Cut `x` (rank 4) so that its spatial sizes are multiples of the window.
+fn fit_windows(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
+    check_windows(x, kh, kw)?;
+    let (_, _, h, w) = x.dims4()?;
     x.narrow(2, 0, h / kh * kh)?
         .narrow(3, 0, w / kw * kw)?
         .contiguous()
 }
 
 /// Maximum over $kh \times kw$ windows, as a reduction over a window axis: $(n, c, h, w) \to
-/// (n, c, h/kh, w/kw, kh\,kw) \to$ max. candle's own `max_pool2d` backward multiplies the
-/// upstream gradient by the share of maxima in the window instead of dividing by their count
-/// (a factor $1/k^2$ off, found by the finite-difference test below), so it is not used.
-fn max_pool(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
+/// (n, c, h/kh, w/kw, kh\,kw) \to$ max. The composite oracle of [`FusedMaxPool`]; candle's own
+/// `max_pool2d` backward multiplies the upstream gradient by the share of maxima in the window
+/// instead of dividing by their count (a factor $1/k^2$ off, found by the finite-difference test
+/// below), so it is not used.
+fn max_pool_composite(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
     let x = fit_windows(x, kh, kw)?;
     let (n, c, h, w) = x.dims4()?;
     let (oh, ow) = (h / kh, w / kw);
@@ -54,6 +68,158 @@ fn max_pool(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
         .permute((0, 1, 2, 4, 3, 5))?
         .reshape((n, c, oh, ow, kh * kw))?
         .max(4)
+}
+
+/// Max pooling as one CPU operation (f32 or f64) whose backward pass routes each upstream
+/// gradient to the first maximum of its window, found again from the input; the composite
+/// version costs a permuted copy forward and a broadcast comparison, a cast and a product
+/// backward. Planes $(n, c)$ run in parallel.
+#[derive(Debug, Clone, Copy)]
+struct FusedMaxPool {
+    kh: usize,
+    kw: usize,
+}
+
+/// The backward pass of [`FusedMaxPool`]: (input, upstream gradient) to the input gradient.
+struct FusedMaxPoolGrad(FusedMaxPool);
+
+impl FusedMaxPool {
+    /// For every window of one $h \times w$ plane, row-major, calls `f(window, arg-max)` with
+    /// the flat in-plane index of the window's first maximum (of its first NaN, if any, so that
+    /// NaN propagates as in PyTorch).
+    #[inline(never)]
+    fn for_each_argmax<T: WithDType>(
+        &self,
+        plane: &[T],
+        w: usize,
+        mut f: impl FnMut(usize, usize),
+    ) {
+        // `b` replaces `a` (an earlier position) when larger, or NaN unless `a` is NaN. A mask
+        // hidden from the optimiser, which otherwise turns the select into a branch: on real
+        // data the comparison is a coin toss, and mispredictions made this loop cost more than
+        // the convolutions (`select_unpredictable` needs Rust 1.88, above our MSRV).
+        #[allow(clippy::eq_op)]
+        let pick = |a: usize, b: usize| {
+            let (x, y) = (plane[a], plane[b]);
+            let take = usize::from(y > x) | (usize::from(y != y) & usize::from(x == x));
+            a ^ ((a ^ b) & std::hint::black_box(take).wrapping_neg())
+        };
+        let (oh, ow) = (plane.len() / w / self.kh, w / self.kw);
+        for i in 0..oh {
+            let top = i * self.kh * w;
+            if (self.kh, self.kw) == (2, 2) {
+                // The common case as a tree, two short dependency chains instead of one long.
+                for j in 0..ow {
+                    let (a, b) = (top + 2 * j, top + w + 2 * j);
+                    f(i * ow + j, pick(pick(a, a + 1), pick(b, b + 1)));
+                }
+                continue;
+            }
+            for j in 0..ow {
+                let first = top + j * self.kw;
+                let mut best = first;
+                for u in 0..self.kh {
+                    let row = first + u * w;
+                    for at in row..row + self.kw {
+                        best = pick(best, at);
+                    }
+                }
+                f(i * ow + j, best);
+            }
+        }
+    }
+
+    fn forward<T: WithDType>(&self, x: &[T], h: usize, w: usize) -> Vec<T> {
+        let out = (h / self.kh) * (w / self.kw);
+        let mut y = vec![T::from_f64(0.0); x.len() / (h * w) * out];
+        y.par_chunks_mut(out)
+            .zip(x.par_chunks(h * w))
+            .for_each(|(yp, xp)| self.for_each_argmax(xp, w, |o, at| yp[o] = xp[at]));
+        y
+    }
+
+    fn backward<T: WithDType>(&self, x: &[T], g: &[T], h: usize, w: usize) -> Vec<T> {
+        let out = (h / self.kh) * (w / self.kw);
+        let mut dx = vec![T::from_f64(0.0); x.len()];
+        dx.par_chunks_mut(h * w)
+            .zip(x.par_chunks(h * w).zip(g.par_chunks(out)))
+            .for_each(|(dp, (xp, gp))| self.for_each_argmax(xp, w, |o, at| dp[at] += gp[o]));
+        dx
+    }
+}
+
+/// The values of a contiguous CPU tensor.
+fn values<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&s.as_slice::<T>()?[a..b]),
+        None => candle_core::bail!("fused max pooling needs contiguous tensors"),
+    }
+}
+
+impl CustomOp1 for FusedMaxPool {
+    fn name(&self) -> &'static str {
+        "fused-max-pool2d"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (n, c, h, w) = l.shape().dims4()?;
+        let y = match s.dtype() {
+            DType::F32 => f32::to_cpu_storage_owned(self.forward(values::<f32>(s, l)?, h, w)),
+            DType::F64 => f64::to_cpu_storage_owned(self.forward(values::<f64>(s, l)?, h, w)),
+            d => candle_core::bail!("{}: unsupported dtype {d:?}", self.name()),
+        };
+        Ok((y, Shape::from((n, c, h / self.kh, w / self.kw))))
+    }
+
+    fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(x.apply_op2_no_bwd(
+            &grad.contiguous()?,
+            &FusedMaxPoolGrad(*self),
+        )?))
+    }
+}
+
+impl CustomOp2 for FusedMaxPoolGrad {
+    fn name(&self) -> &'static str {
+        "fused-max-pool2d-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (_, _, h, w) = l1.shape().dims4()?;
+        let p = &self.0;
+        let dx = match s1.dtype() {
+            DType::F32 => f32::to_cpu_storage_owned(p.backward(
+                values::<f32>(s1, l1)?,
+                values::<f32>(s2, l2)?,
+                h,
+                w,
+            )),
+            DType::F64 => f64::to_cpu_storage_owned(p.backward(
+                values::<f64>(s1, l1)?,
+                values::<f64>(s2, l2)?,
+                h,
+                w,
+            )),
+            d => candle_core::bail!("{}: unsupported dtype {d:?}", self.name()),
+        };
+        Ok((dx, l1.shape().clone()))
+    }
+}
+
+/// Maximum over $kh \times kw$ windows: [`FusedMaxPool`] for f32/f64 on the CPU, else the
+/// composite reduction.
+fn max_pool(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
+    if !x.device().is_cpu() || !matches!(x.dtype(), DType::F32 | DType::F64) {
+        return max_pool_composite(x, kh, kw);
+    }
+    check_windows(x, kh, kw)?;
+    x.contiguous()?.apply_op1(FusedMaxPool { kh, kw })
 }
 
 /// Maximum over $k \times k$ windows of $(n, c, h, w)$.
@@ -110,7 +276,7 @@ mod tests {
     use super::*;
     use crate::gradcheck::check_gradients;
     use crate::init::Init;
-    use crate::test_support::{check_case, fixture};
+    use crate::test_support::{assert_close, check_case, fixture};
     use breadth_core::seeded_rng;
     use candle_core::DType;
 
@@ -150,6 +316,63 @@ mod tests {
             let err = check_gradients(|v| f(&v[0], 2), std::slice::from_ref(x), 1e-6).unwrap();
             assert!(err < 1e-6, "{err:e}");
         }
+    }
+
+    /// The fused max pooling against the composite reduction on seeded random inputs (no ties),
+    /// odd sizes, batch one, square and 1 x k windows: forward and gradient, 1e-6 in f32.
+    #[test]
+    fn fused_max_matches_composite() {
+        let mut rng = seeded_rng(4);
+        for (shape, (kh, kw)) in [
+            ([2, 3, 7, 9], (2, 2)),
+            ([1, 1, 6, 6], (3, 3)),
+            ([3, 2, 5, 4], (1, 2)),
+            ([1, 4, 9, 8], (2, 3)),
+        ] {
+            let x = Init::Normal { std: 1.0 }
+                .sample(&shape, &mut rng, DType::F32)
+                .unwrap();
+            let x = candle_core::Var::from_tensor(&x).unwrap();
+            let ours = max_pool(&x, kh, kw).unwrap();
+            let oracle = max_pool_composite(&x, kh, kw).unwrap();
+            assert_close(&ours, &oracle, 1e-6, "forward");
+            let g = Init::Normal { std: 1.0 }
+                .sample(ours.dims(), &mut rng, DType::F32)
+                .unwrap();
+            let ga = (&ours * &g).unwrap().sum_all().unwrap().backward().unwrap();
+            let gb = (&oracle * &g)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            assert_close(ga.get(&x).unwrap(), gb.get(&x).unwrap(), 1e-6, "gradient");
+        }
+    }
+
+    /// Ties send the whole gradient to the first maximum, as PyTorch; NaN is the maximum.
+    #[test]
+    fn fused_max_ties_and_nan() {
+        let x = Tensor::new(&[[[[1f32, 1.], [0., 1.]]]], &candle_core::Device::Cpu).unwrap();
+        let x = candle_core::Var::from_tensor(&x).unwrap();
+        let y = max_pool2d(&x, 2).unwrap();
+        let g = y.sum_all().unwrap().backward().unwrap();
+        let dx = g
+            .get(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(dx, vec![1.0, 0.0, 0.0, 0.0]);
+        let x = Tensor::new(&[[[[1f32, f32::NAN], [2., 3.]]]], &candle_core::Device::Cpu).unwrap();
+        assert!(max_pool2d(&x, 2)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()[0]
+            .is_nan());
     }
 
     #[test]
