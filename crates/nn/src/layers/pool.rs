@@ -8,7 +8,7 @@
 //!
 //! candle's pooling backward only exists for kernel = stride, hence that restriction; it covers
 //! the pooling of every network in this crate. Max pooling on the CPU is one custom operation
-//! that finds each window's arg-max forward and again backward, to scatter the gradient there;
+//! that records each window's arg-max forward and scatters the gradient there backward;
 //! its oracle is a max-reduction over a window axis (a reshape and a permutation; it gives tied
 //! maxima each the whole gradient), because candle's fused max-pool backward is wrong.
 //!
@@ -26,10 +26,10 @@
 //! assert_eq!(avg_pool1d(&s, 2).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap(), vec![2.0, 6.0]);
 //! ```
 
+use std::sync::{Arc, Mutex};
+
 use candle_core::backend::BackendStorage;
-use candle_core::{
-    CpuStorage, CustomOp1, CustomOp2, DType, Layout, Result, Shape, Tensor, WithDType,
-};
+use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 
 use super::{Mode, Module};
@@ -70,20 +70,14 @@ fn max_pool_composite(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
         .max(4)
 }
 
-/// Max pooling as one CPU operation (f32 or f64) whose backward pass routes each upstream
-/// gradient to the first maximum of its window, found again from the input; the composite
-/// version costs a permuted copy forward and a broadcast comparison, a cast and a product
-/// backward. Planes $(n, c)$ run in parallel.
+/// A pooling window of $kh \times kw$ (= stride).
 #[derive(Debug, Clone, Copy)]
-struct FusedMaxPool {
+struct Window {
     kh: usize,
     kw: usize,
 }
 
-/// The backward pass of [`FusedMaxPool`]: (input, upstream gradient) to the input gradient.
-struct FusedMaxPoolGrad(FusedMaxPool);
-
-impl FusedMaxPool {
+impl Window {
     /// For every window of one $h \times w$ plane, row-major, calls `f(window, arg-max)` with
     /// the flat in-plane index of the window's first maximum (of its first NaN, if any, so that
     /// NaN propagates as in PyTorch).
@@ -128,24 +122,23 @@ impl FusedMaxPool {
             }
         }
     }
+}
 
-    fn forward<T: WithDType>(&self, x: &[T], h: usize, w: usize) -> Vec<T> {
-        let out = (h / self.kh) * (w / self.kw);
-        let mut y = vec![T::from_f64(0.0); x.len() / (h * w) * out];
-        y.par_chunks_mut(out)
-            .zip(x.par_chunks(h * w))
-            .for_each(|(yp, xp)| self.for_each_argmax(xp, w, |o, at| yp[o] = xp[at]));
-        y
-    }
+/// Max pooling as one CPU operation (f32 or f64) that records each window's first arg-max, so
+/// that its backward pass is one scatter of the upstream gradient; the composite version costs
+/// a permuted copy forward and a broadcast comparison, a cast and a product backward. Planes
+/// $(n, c)$ run in parallel.
+struct FusedMaxPool {
+    window: Window,
+    /// In-plane arg-max of every output, written by the forward pass.
+    argmax: Mutex<Arc<Vec<u32>>>,
+}
 
-    fn backward<T: WithDType>(&self, x: &[T], g: &[T], h: usize, w: usize) -> Vec<T> {
-        let out = (h / self.kh) * (w / self.kw);
-        let mut dx = vec![T::from_f64(0.0); x.len()];
-        dx.par_chunks_mut(h * w)
-            .zip(x.par_chunks(h * w).zip(g.par_chunks(out)))
-            .for_each(|(dp, (xp, gp))| self.for_each_argmax(xp, w, |o, at| dp[at] += gp[o]));
-        dx
-    }
+/// The backward pass of [`FusedMaxPool`]: upstream gradient to input gradient.
+struct MaxPoolScatter {
+    argmax: Arc<Vec<u32>>,
+    /// Input shape $(n, c, h, w)$.
+    shape: Shape,
 }
 
 /// The values of a contiguous CPU tensor.
@@ -156,6 +149,26 @@ fn values<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [T]> {
     }
 }
 
+impl FusedMaxPool {
+    fn forward<T: WithDType>(&self, x: &[T], h: usize, w: usize) -> CpuStorage {
+        let out = (h / self.window.kh) * (w / self.window.kw);
+        let planes = x.len() / (h * w);
+        let mut y = vec![T::from_f64(0.0); planes * out];
+        let mut argmax = vec![0u32; planes * out];
+        y.par_chunks_mut(out)
+            .zip(argmax.par_chunks_mut(out))
+            .zip(x.par_chunks(h * w))
+            .for_each(|((yp, ap), xp)| {
+                self.window.for_each_argmax(xp, w, |o, at| {
+                    yp[o] = xp[at];
+                    ap[o] = at as u32;
+                })
+            });
+        *self.argmax.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(argmax);
+        T::to_cpu_storage_owned(y)
+    }
+}
+
 impl CustomOp1 for FusedMaxPool {
     fn name(&self) -> &'static str {
         "fused-max-pool2d"
@@ -163,52 +176,65 @@ impl CustomOp1 for FusedMaxPool {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let (n, c, h, w) = l.shape().dims4()?;
+        if h * w > u32::MAX as usize {
+            candle_core::bail!("{}: planes of {h} x {w} are too large", self.name());
+        }
         let y = match s.dtype() {
-            DType::F32 => f32::to_cpu_storage_owned(self.forward(values::<f32>(s, l)?, h, w)),
-            DType::F64 => f64::to_cpu_storage_owned(self.forward(values::<f64>(s, l)?, h, w)),
+            DType::F32 => self.forward(values::<f32>(s, l)?, h, w),
+            DType::F64 => self.forward(values::<f64>(s, l)?, h, w),
             d => candle_core::bail!("{}: unsupported dtype {d:?}", self.name()),
         };
-        Ok((y, Shape::from((n, c, h / self.kh, w / self.kw))))
+        let Window { kh, kw } = self.window;
+        Ok((y, Shape::from((n, c, h / kh, w / kw))))
     }
 
     fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(x.apply_op2_no_bwd(
-            &grad.contiguous()?,
-            &FusedMaxPoolGrad(*self),
-        )?))
+        let argmax = self
+            .argmax
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let scatter = MaxPoolScatter {
+            argmax,
+            shape: x.shape().clone(),
+        };
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&scatter)?))
     }
 }
 
-impl CustomOp2 for FusedMaxPoolGrad {
+impl MaxPoolScatter {
+    fn run<T: WithDType>(&self, g: &[T]) -> Result<CpuStorage> {
+        let (_, _, h, w) = self.shape.dims4()?;
+        if g.len() != self.argmax.len() {
+            candle_core::bail!("max pooling backward: gradient does not match the forward pass");
+        }
+        let out = g.len() / (self.shape.elem_count() / (h * w)).max(1);
+        let mut dx = vec![T::from_f64(0.0); self.shape.elem_count()];
+        if out > 0 {
+            dx.par_chunks_mut(h * w)
+                .zip(g.par_chunks(out).zip(self.argmax.par_chunks(out)))
+                .for_each(|(dp, (gp, ap))| {
+                    for (&gv, &at) in gp.iter().zip(ap) {
+                        dp[at as usize] += gv;
+                    }
+                });
+        }
+        Ok(T::to_cpu_storage_owned(dx))
+    }
+}
+
+impl CustomOp1 for MaxPoolScatter {
     fn name(&self) -> &'static str {
         "fused-max-pool2d-grad"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (_, _, h, w) = l1.shape().dims4()?;
-        let p = &self.0;
-        let dx = match s1.dtype() {
-            DType::F32 => f32::to_cpu_storage_owned(p.backward(
-                values::<f32>(s1, l1)?,
-                values::<f32>(s2, l2)?,
-                h,
-                w,
-            )),
-            DType::F64 => f64::to_cpu_storage_owned(p.backward(
-                values::<f64>(s1, l1)?,
-                values::<f64>(s2, l2)?,
-                h,
-                w,
-            )),
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let dx = match s.dtype() {
+            DType::F32 => self.run(values::<f32>(s, l)?)?,
+            DType::F64 => self.run(values::<f64>(s, l)?)?,
             d => candle_core::bail!("{}: unsupported dtype {d:?}", self.name()),
         };
-        Ok((dx, l1.shape().clone()))
+        Ok((dx, self.shape.clone()))
     }
 }
 
@@ -219,7 +245,10 @@ fn max_pool(x: &Tensor, kh: usize, kw: usize) -> Result<Tensor> {
         return max_pool_composite(x, kh, kw);
     }
     check_windows(x, kh, kw)?;
-    x.contiguous()?.apply_op1(FusedMaxPool { kh, kw })
+    x.contiguous()?.apply_op1(FusedMaxPool {
+        window: Window { kh, kw },
+        argmax: Mutex::new(Arc::new(Vec::new())),
+    })
 }
 
 /// Maximum over $k \times k$ windows of $(n, c, h, w)$.
