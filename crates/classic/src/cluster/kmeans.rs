@@ -41,7 +41,7 @@ use breadth_core::rng::child_seeds;
 use breadth_core::validate::{check_fit_input, check_predict_input, non_negative};
 use breadth_core::{seeded_rng, Clusterer, Dataset, Error, Fit, Result, Rng, Transformer};
 use faer::Par;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rand::Rng as _;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -266,7 +266,7 @@ pub(crate) fn sq_dists_into(
     x_sq: &[f64],
     c: ArrayView2<'_, f64>,
     c_sq: &[f64],
-    out: &mut Array2<f64>,
+    mut out: ArrayViewMut2<'_, f64>,
 ) {
     matmul_into(out.view_mut(), x, c.t(), -2.0, false, Par::Seq);
     for (mut row, &xs) in out.outer_iter_mut().zip(x_sq) {
@@ -295,7 +295,7 @@ pub(crate) fn nearest_centers(
                 &x_sq[lo..hi],
                 centers,
                 &c_sq,
-                &mut d,
+                d.view_mut(),
             );
             d.outer_iter().map(argmin).unzip()
         })
@@ -307,6 +307,48 @@ pub(crate) fn nearest_centers(
         dist.extend(d);
     }
     (labels, dist)
+}
+
+/// Nearest centre of every row as `i64` labels, and the weighted inertia
+/// $\sum_i w_i \min_j \lVert x_i - c_j \rVert^2$ (unit weights when `w` is `None`).
+///
+/// The same arithmetic as [`nearest_centers`] without its `O(n)` intermediates: row norms and
+/// the distance block live in one buffer per worker, labels are written in place, and the
+/// per-chunk partial sums are added in chunk order so the result does not depend on the
+/// thread count.
+pub(crate) fn labels_inertia(
+    x: ArrayView2<'_, f64>,
+    w: Option<ArrayView1<'_, f64>>,
+    centers: ArrayView2<'_, f64>,
+) -> (Array1<i64>, f64) {
+    let k = centers.nrows();
+    let c_sq = row_sq_norms(centers);
+    let mut labels = Array1::<i64>::zeros(x.nrows());
+    let partial: Vec<f64> = labels
+        .as_slice_mut()
+        .expect("a new array is contiguous")
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map_init(
+            || (Array2::zeros((CHUNK, k)), Vec::with_capacity(CHUNK)),
+            |(d, x_sq), (c, out)| {
+                let lo = c * CHUNK;
+                let rows = x.slice(s![lo..lo + out.len(), ..]);
+                x_sq.clear();
+                x_sq.extend(rows.outer_iter().map(|r| r.dot(&r)));
+                let mut d = d.slice_mut(s![..out.len(), ..]);
+                sq_dists_into(rows, x_sq, centers, &c_sq, d.view_mut());
+                let mut sum = 0.0;
+                for (t, (row, label)) in d.outer_iter().zip(out.iter_mut()).enumerate() {
+                    let (j, dist) = argmin(row);
+                    *label = j as i64;
+                    sum += w.map_or(1.0, |w| w[lo + t]) * dist;
+                }
+                sum
+            },
+        )
+        .collect();
+    (labels, partial.iter().sum())
 }
 
 /// Index and value of the smallest entry (the first on ties, as numpy).
@@ -421,7 +463,7 @@ pub(crate) fn kmeans_plusplus(
                     &x_sq[lo..hi],
                     c.view(),
                     &c_sq,
-                    &mut d,
+                    d.view_mut(),
                 );
                 d
             })
@@ -734,8 +776,7 @@ impl Clusterer for KMeans {
     }
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<i64>> {
         check_predict_input(self, x)?;
-        let (labels, _) = nearest_centers(x, &row_sq_norms(x), self.centers.view());
-        Ok(labels.into_iter().map(|l| l as i64).collect())
+        Ok(labels_inertia(x, None, self.centers.view()).0)
     }
 }
 
@@ -749,7 +790,7 @@ impl Transformer for KMeans {
             &row_sq_norms(x),
             self.centers.view(),
             &row_sq_norms(self.centers.view()),
-            &mut d,
+            d.view_mut(),
         );
         d.mapv_inplace(f64::sqrt);
         Ok(d)
@@ -851,6 +892,32 @@ mod tests {
             assert_eq!(labels[i], j);
             assert!((dist[i] - d).abs() < 1e-10 * (1.0 + d));
         }
+    }
+
+    #[test]
+    fn labels_inertia_matches_direct_distances() {
+        let mut rng = seeded_rng(5);
+        // Not a multiple of CHUNK, so the short last chunk is exercised.
+        let x =
+            Array2::from_shape_simple_fn((CHUNK * 2 + 37, 6), || StandardNormal.sample(&mut rng));
+        let c = x.slice(ndarray::s![..5, ..]).to_owned();
+        let w: Array1<f64> = (0..x.nrows()).map(|i| 0.5 + (i % 4) as f64).collect();
+        let (labels, inertia) = labels_inertia(x.view(), Some(w.view()), c.view());
+        let (unit_labels, unit_inertia) = labels_inertia(x.view(), None, c.view());
+        assert_eq!(labels, unit_labels);
+        let (mut want, mut want_unit) = (0.0, 0.0);
+        for i in 0..x.nrows() {
+            let direct: Vec<f64> = c.outer_iter().map(|r| sq_dist(x.row(i), r)).collect();
+            let (j, d) = argmin(ndarray::ArrayView1::from(&direct));
+            assert_eq!(labels[i], j as i64);
+            want += w[i] * d;
+            want_unit += d;
+        }
+        assert!(
+            (inertia - want).abs() <= 1e-10 * want,
+            "{inertia} vs {want}"
+        );
+        assert!((unit_inertia - want_unit).abs() <= 1e-10 * want_unit);
     }
 
     #[test]

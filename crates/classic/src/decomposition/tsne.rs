@@ -386,7 +386,7 @@ fn dense_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Array2<f64> {
     let n = x.nrows();
     let mut d2 = Array2::zeros((n, n));
     let norms = row_sq_norms(x);
-    sq_dists_into(x, &norms, x, &norms, &mut d2);
+    sq_dists_into(x, &norms, x, &norms, d2.view_mut());
     let rows: Vec<Vec<f64>> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -437,7 +437,7 @@ fn exact_gradient(p: &Array2<f64>, y: &Array2<f64>, want_error: bool) -> (f64, A
     let (n, s) = y.dim();
     let mut w = Array2::zeros((n, n));
     let norms = row_sq_norms(y.view());
-    sq_dists_into(y.view(), &norms, y.view(), &norms, &mut w);
+    sq_dists_into(y.view(), &norms, y.view(), &norms, w.view_mut());
     w.mapv_inplace(|d| 1.0 / (1.0 + d));
     w.diag_mut().fill(0.0);
     let z = w.sum();
