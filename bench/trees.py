@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DATA, Row, compare, example, run_ours, versions  # noqa: E402
 
-THREADS = 2
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
 MEMORY: list[str] = []
 

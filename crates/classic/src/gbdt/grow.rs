@@ -8,11 +8,12 @@
 //! outputs $-\eta\,T_\alpha(G) / (H + \lambda)$ for learning rate $\eta$ (Chen & Guestrin 2016,
 //! eqs. 5-7; Ke et al. 2017).
 //!
-//! Histograms hold $(G, H, n)$ per bin per feature. The gradients of a leaf are first gathered in
-//! the leaf's row order, so the per-feature passes read them contiguously; features are built in
-//! parallel, each by one thread in a fixed order, so results do not depend on the thread count.
-//! After a split only the smaller child's histogram is built; the larger is the parent's minus
-//! it. Each threshold is tried with the missing bin on the right and, when the node has missing
+//! Histograms hold $(G, H, n)$ per bin per feature. They are built row by row from a row-major
+//! copy of the bins, so a row's $d$ bins are one contiguous read and its gradient pair is loaded
+//! once for all features (LightGBM's row-wise mode); large leaves are cut into fixed blocks of
+//! rows built in parallel and summed in block order, so results do not depend on the thread
+//! count. After a split only the smaller child's histogram is built; the larger is the parent's
+//! minus it. Each threshold is tried with the missing bin on the right and, when the node has missing
 //! values, on the left: the better one is the learned default direction.
 //!
 //! **Monotone constraints** (LightGBM's "basic" method): each leaf carries bounds
@@ -139,7 +140,7 @@ struct Leaf {
     start: usize,
     end: usize,
     depth: usize,
-    hist: Vec<Sums>,
+    hist: Hist,
     best: Option<Candidate>,
     bounds: Bounds,
 }
@@ -157,24 +158,73 @@ pub(crate) struct Grown {
     pub splits: Vec<u64>,
 }
 
+/// A histogram: per feature, $(G, H, n)$ of each of its [`N_SLOTS`] bins.
+pub(crate) type Hist = Vec<[Sums; N_SLOTS]>;
+
+/// Rows per histogram block: leaves larger than this are split into fixed blocks built in
+/// parallel and summed in block order, so the sums do not depend on the thread count.
+pub(crate) const HIST_BLOCK: usize = 1 << 16;
+
+/// Add `rows` to `hist`, reading each row's bins as `d` contiguous bytes of the row-major
+/// matrix `rowwise` (one cache line per row instead of one per feature) and its gradient pair
+/// once for all features. Accumulates in f64 from f32 gradients, LightGBM's precision choice.
+fn accumulate(
+    rowwise: &[u8],
+    d: usize,
+    rows: &[u32],
+    gh: &[[f32; 2]],
+    hist: &mut [[Sums; N_SLOTS]],
+) {
+    for &i in rows {
+        let i = i as usize;
+        let [g, h] = gh[i];
+        let (g, h) = (g as f64, h as f64);
+        // Zipping with the row keeps the bin-indexed accesses free of bounds checks: a `u8`
+        // always lies inside a block of 256 slots.
+        for (hf, &b) in hist.iter_mut().zip(&rowwise[i * d..(i + 1) * d]) {
+            let e = &mut hf[b as usize];
+            e.g += g;
+            e.h += h;
+            e.n += 1;
+        }
+    }
+}
+
 /// Grows trees on one binned matrix; owns the row-order buffers reused across trees.
 pub(crate) struct Grower<'a> {
+    /// Column-major bins (entry `f * n + i`), for partitions (one feature, many rows).
     bins: &'a [u8],
+    /// The same bins row-major (entry `i * d + f`), for histograms (all features of a row).
+    rowwise: Vec<u8>,
     n: usize,
     mapper: &'a BinMapper,
     /// Rows of the current tree, partitioned leaf by leaf.
     pub rows: Vec<u32>,
-    ordered: Vec<[f32; 2]>,
 }
 
 impl<'a> Grower<'a> {
     pub(crate) fn new(bins: &'a [u8], n: usize, mapper: &'a BinMapper) -> Grower<'a> {
+        let d = mapper.n_features();
+        let mut rowwise = vec![0u8; n * d];
+        const T: usize = 4096;
+        rowwise
+            .par_chunks_mut(T * d.max(1))
+            .enumerate()
+            .for_each(|(blk, out)| {
+                let first = blk * T;
+                for f in 0..d {
+                    let col = &bins[f * n + first..f * n + first + out.len() / d];
+                    for (r, &b) in col.iter().enumerate() {
+                        out[r * d + f] = b;
+                    }
+                }
+            });
         Grower {
             bins,
+            rowwise,
             n,
             mapper,
             rows: Vec::new(),
-            ordered: Vec::new(),
         }
     }
 
@@ -184,50 +234,42 @@ impl<'a> Grower<'a> {
     }
 
     #[cfg(test)]
-    pub(crate) fn histogram_for_test(
-        &mut self,
-        gh: &[[f32; 2]],
-        start: usize,
-        end: usize,
-        active: &[bool],
-    ) -> Vec<Sums> {
-        self.histogram(gh, start, end, active)
+    pub(crate) fn histogram_for_test(&self, gh: &[[f32; 2]], start: usize, end: usize) -> Hist {
+        self.histogram(gh, start, end)
     }
 
-    /// Histogram of `rows[start..end]` over the active features.
-    fn histogram(
-        &mut self,
-        gh: &[[f32; 2]],
-        start: usize,
-        end: usize,
-        active: &[bool],
-    ) -> Vec<Sums> {
+    /// Histogram of `rows[start..end]` over all features.
+    fn histogram(&self, gh: &[[f32; 2]], start: usize, end: usize) -> Hist {
         let rows = &self.rows[start..end];
-        self.ordered.clear();
-        self.ordered.extend(rows.iter().map(|&i| gh[i as usize]));
-        let ordered = &self.ordered;
         let d = self.mapper.n_features();
-        let mut hist = vec![Sums::default(); d * N_SLOTS];
-        hist.par_chunks_mut(N_SLOTS)
-            .enumerate()
-            .filter(|(f, _)| active[*f])
-            .for_each(|(f, hf)| {
-                let col = &self.bins[f * self.n..(f + 1) * self.n];
-                // Accumulate in f64 from f32 gradients: LightGBM's precision choice.
-                for (&i, g) in rows.iter().zip(ordered) {
-                    let e = &mut hf[col[i as usize] as usize];
-                    e.g += g[0] as f64;
-                    e.h += g[1] as f64;
-                    e.n += 1;
-                }
-            });
+        let empty = || vec![[Sums::default(); N_SLOTS]; d];
+        if rows.len() <= HIST_BLOCK {
+            let mut hist = empty();
+            accumulate(&self.rowwise, d, rows, gh, &mut hist);
+            return hist;
+        }
+        let mut parts: Vec<Hist> = rows
+            .par_chunks(HIST_BLOCK)
+            .map(|blk| {
+                let mut hist = empty();
+                accumulate(&self.rowwise, d, blk, gh, &mut hist);
+                hist
+            })
+            .collect();
+        let rest = parts.split_off(1);
+        let mut hist = parts.pop().expect("at least two blocks");
+        hist.par_iter_mut().enumerate().for_each(|(f, hf)| {
+            for p in &rest {
+                hf.iter_mut().zip(&p[f]).for_each(|(a, b)| a.add(b));
+            }
+        });
         hist
     }
 
     fn best_split(
         &self,
         cfg: &GrowConfig,
-        hist: &[Sums],
+        hist: &[[Sums; N_SLOTS]],
         total: &Sums,
         active: &[bool],
         bounds: Bounds,
@@ -245,7 +287,7 @@ impl<'a> Grower<'a> {
                 if !active[f] {
                     return None;
                 }
-                let hf = &hist[f * N_SLOTS..(f + 1) * N_SLOTS];
+                let hf = &hist[f];
                 let nb = self.mapper.n_bins(f);
                 let miss = hf[MISSING_BIN as usize];
                 let mut best: Option<Candidate> = None;
@@ -354,13 +396,10 @@ impl<'a> Grower<'a> {
     pub(crate) fn grow(&mut self, gh: &[[f32; 2]], cfg: &GrowConfig, active: &[bool]) -> Grown {
         let d = self.mapper.n_features();
         let n_rows = self.rows.len();
-        let hist = self.histogram(gh, 0, n_rows, active);
+        let hist = self.histogram(gh, 0, n_rows);
+        // Every row lies in exactly one bin of any feature: feature 0's bins sum to the node.
         let mut sums = Sums::default();
-        for &i in &self.rows {
-            sums.g += gh[i as usize][0] as f64;
-            sums.h += gh[i as usize][1] as f64;
-        }
-        sums.n = n_rows as u64;
+        hist.first().into_iter().flatten().for_each(|b| sums.add(b));
         let mut nodes = vec![Node::leaf(0.0, n_rows, sums.h)];
         let mut values = vec![cfg.output(&sums)];
         let mut bin_thresholds = vec![0u8];
@@ -426,17 +465,11 @@ impl<'a> Grower<'a> {
             } else {
                 (mid, leaf.end)
             };
-            let small = self.histogram(gh, s_start, s_end, active);
+            let small = self.histogram(gh, s_start, s_end);
             let mut large = leaf.hist;
-            large
-                .par_chunks_mut(N_SLOTS)
-                .enumerate()
-                .for_each(|(f, lf)| {
-                    if active[f] {
-                        let sf = &small[f * N_SLOTS..(f + 1) * N_SLOTS];
-                        lf.iter_mut().zip(sf).for_each(|(a, b)| *a = a.sub(b));
-                    }
-                });
+            large.par_iter_mut().zip(&small).for_each(|(lf, sf)| {
+                lf.iter_mut().zip(sf).for_each(|(a, b)| *a = a.sub(b));
+            });
             let (lh, rh) = if left_small {
                 (small, large)
             } else {
