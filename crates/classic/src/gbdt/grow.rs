@@ -328,6 +328,11 @@ impl<'a> Grower<'a> {
                         if t + 1 == nb && (missing_left || miss.n == 0) {
                             break;
                         }
+                        // An empty bin leaves the split of bin t - 1 unchanged: its equal gain
+                        // cannot beat it.
+                        if t > 0 && hf[t].n == 0 {
+                            continue;
+                        }
                         let right = total.sub(&left);
                         if left.n < cfg.min_data_in_leaf
                             || right.n < cfg.min_data_in_leaf

@@ -463,6 +463,19 @@ impl Booster {
         objective: Objective,
         k: usize,
     ) -> Result<Booster> {
+        // Boost on a rayon worker: the many short parallel loops of each node then push their
+        // jobs onto that worker's own queue, where called from outside the pool each would
+        // wake the workers through the global injector and block (a futex round trip).
+        rayon::scope(|_| Self::boost(p, train, valid, objective, k))
+    }
+
+    fn boost(
+        p: &GbdtParams,
+        train: &Train<'_>,
+        valid: Option<&Train<'_>>,
+        objective: Objective,
+        k: usize,
+    ) -> Result<Booster> {
         let mut cfg = p.validate()?;
         let (n, d) = train.x.dim();
         cfg.monotone = p.monotone(d)?;
