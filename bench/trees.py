@@ -10,6 +10,7 @@ Rows:
 Each side runs in its own process (breadth: a release example; peers: this script with
 --peer), so peak resident memory (VmHWM / ru_maxrss) is measured the same way for both and
 printed after the table. Sizes: set BENCH_SCALE (default 1.0 = the issue's sizes).
+Threads: BENCH_THREADS (default 2; 1 gives single-threaded figures on a loaded machine).
 
 Run: python bench/trees.py
 """
@@ -29,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DATA, Row, compare, example, run_ours, versions  # noqa: E402
 
-THREADS = 2
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
 MEMORY: list[str] = []
 

@@ -8,11 +8,12 @@
 //! outputs $-\eta\,T_\alpha(G) / (H + \lambda)$ for learning rate $\eta$ (Chen & Guestrin 2016,
 //! eqs. 5-7; Ke et al. 2017).
 //!
-//! Histograms hold $(G, H, n)$ per bin per feature. The gradients of a leaf are first gathered in
-//! the leaf's row order, so the per-feature passes read them contiguously; features are built in
-//! parallel, each by one thread in a fixed order, so results do not depend on the thread count.
-//! After a split only the smaller child's histogram is built; the larger is the parent's minus
-//! it. Each threshold is tried with the missing bin on the right and, when the node has missing
+//! Histograms hold $(G, H, n)$ per bin per feature. They are built row by row from a row-major
+//! copy of the bins, so a row's $d$ bins are one contiguous read and its gradient pair is loaded
+//! once for all features (LightGBM's row-wise mode); large leaves are cut into fixed blocks of
+//! rows built in parallel and summed in block order, so results do not depend on the thread
+//! count. After a split only the smaller child's histogram is built; the larger is the parent's
+//! minus it. Each threshold is tried with the missing bin on the right and, when the node has missing
 //! values, on the left: the better one is the learned default direction.
 //!
 //! **Monotone constraints** (LightGBM's "basic" method): each leaf carries bounds
@@ -139,7 +140,7 @@ struct Leaf {
     start: usize,
     end: usize,
     depth: usize,
-    hist: Vec<Sums>,
+    hist: Hist,
     best: Option<Candidate>,
     bounds: Bounds,
 }
@@ -157,77 +158,145 @@ pub(crate) struct Grown {
     pub splits: Vec<u64>,
 }
 
+/// A histogram: per feature, $(G, H, n)$ of each of its [`N_SLOTS`] bins.
+pub(crate) type Hist = Vec<[Sums; N_SLOTS]>;
+
+/// Smallest block of rows of a histogram: a leaf is cut into at most [`MAX_HIST_BLOCKS`] blocks
+/// of at least this many rows, built in parallel and summed in block order. The cut depends only
+/// on the leaf's size, so the sums do not depend on the thread count.
+pub(crate) const HIST_BLOCK: usize = 1 << 13;
+const MAX_HIST_BLOCKS: usize = 16;
+
+/// How many rows ahead the histogram and partition loops prefetch: leaves' rows are scattered,
+/// so without it every row waits for a cache miss (LightGBM prefetches likewise).
+const PREFETCH_AHEAD: usize = 16;
+
+/// Hint the CPU to load the cache line holding `s[k]`; `k` may lie past the end.
+#[inline(always)]
+fn prefetch<T>(s: &[T], k: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = s.as_ptr().wrapping_add(k) as *const i8;
+        // SAFETY: a prefetch only hints the cache; it never faults and reads no data, whatever
+        // the address, and SSE is part of the x86_64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, k);
+}
+
+/// Add `rows` to `hist`, reading each row's bins as `d` contiguous bytes of the row-major
+/// matrix `rowwise` (one cache line per row instead of one per feature) and its gradient pair
+/// once for all features. Accumulates in f64 from f32 gradients, LightGBM's precision choice.
+fn accumulate(
+    rowwise: &[u8],
+    d: usize,
+    rows: &[u32],
+    gh: &[[f32; 2]],
+    hist: &mut [[Sums; N_SLOTS]],
+) {
+    for (j, &i) in rows.iter().enumerate() {
+        if let Some(&ahead) = rows.get(j + PREFETCH_AHEAD) {
+            let a = ahead as usize;
+            prefetch(gh, a);
+            // A row's bytes may straddle two cache lines.
+            prefetch(rowwise, a * d);
+            prefetch(rowwise, a * d + d - 1);
+        }
+        let i = i as usize;
+        let [g, h] = gh[i];
+        let (g, h) = (g as f64, h as f64);
+        // Zipping with the row keeps the bin-indexed accesses free of bounds checks: a `u8`
+        // always lies inside a block of 256 slots.
+        for (hf, &b) in hist.iter_mut().zip(&rowwise[i * d..(i + 1) * d]) {
+            let e = &mut hf[b as usize];
+            e.g += g;
+            e.h += h;
+            e.n += 1;
+        }
+    }
+}
+
 /// Grows trees on one binned matrix; owns the row-order buffers reused across trees.
 pub(crate) struct Grower<'a> {
+    /// Column-major bins (entry `f * n + i`), for partitions (one feature, many rows).
     bins: &'a [u8],
+    /// The same bins row-major (entry `i * d + f`), for histograms (all features of a row).
+    rowwise: Vec<u8>,
     n: usize,
     mapper: &'a BinMapper,
     /// Rows of the current tree, partitioned leaf by leaf.
     pub rows: Vec<u32>,
-    ordered: Vec<[f32; 2]>,
+    /// Buffer of the partitions.
+    scratch: Vec<u32>,
 }
 
 impl<'a> Grower<'a> {
     pub(crate) fn new(bins: &'a [u8], n: usize, mapper: &'a BinMapper) -> Grower<'a> {
+        let d = mapper.n_features();
+        let mut rowwise = vec![0u8; n * d];
+        const T: usize = 4096;
+        rowwise
+            .par_chunks_mut(T * d.max(1))
+            .enumerate()
+            .for_each(|(blk, out)| {
+                let first = blk * T;
+                for f in 0..d {
+                    let col = &bins[f * n + first..f * n + first + out.len() / d];
+                    for (r, &b) in col.iter().enumerate() {
+                        out[r * d + f] = b;
+                    }
+                }
+            });
         Grower {
             bins,
+            rowwise,
             n,
             mapper,
             rows: Vec::new(),
-            ordered: Vec::new(),
+            scratch: vec![0; n],
         }
     }
 
-    #[inline]
-    fn col(&self, f: usize) -> &[u8] {
-        &self.bins[f * self.n..(f + 1) * self.n]
-    }
-
     #[cfg(test)]
-    pub(crate) fn histogram_for_test(
-        &mut self,
-        gh: &[[f32; 2]],
-        start: usize,
-        end: usize,
-        active: &[bool],
-    ) -> Vec<Sums> {
-        self.histogram(gh, start, end, active)
+    pub(crate) fn histogram_for_test(&self, gh: &[[f32; 2]], start: usize, end: usize) -> Hist {
+        self.histogram(gh, start, end)
     }
 
-    /// Histogram of `rows[start..end]` over the active features.
-    fn histogram(
-        &mut self,
-        gh: &[[f32; 2]],
-        start: usize,
-        end: usize,
-        active: &[bool],
-    ) -> Vec<Sums> {
+    /// Histogram of `rows[start..end]` over all features.
+    fn histogram(&self, gh: &[[f32; 2]], start: usize, end: usize) -> Hist {
         let rows = &self.rows[start..end];
-        self.ordered.clear();
-        self.ordered.extend(rows.iter().map(|&i| gh[i as usize]));
-        let ordered = &self.ordered;
         let d = self.mapper.n_features();
-        let mut hist = vec![Sums::default(); d * N_SLOTS];
-        hist.par_chunks_mut(N_SLOTS)
-            .enumerate()
-            .filter(|(f, _)| active[*f])
-            .for_each(|(f, hf)| {
-                let col = &self.bins[f * self.n..(f + 1) * self.n];
-                // Accumulate in f64 from f32 gradients: LightGBM's precision choice.
-                for (&i, g) in rows.iter().zip(ordered) {
-                    let e = &mut hf[col[i as usize] as usize];
-                    e.g += g[0] as f64;
-                    e.h += g[1] as f64;
-                    e.n += 1;
-                }
-            });
+        let empty = || vec![[Sums::default(); N_SLOTS]; d];
+        if rows.len() <= HIST_BLOCK {
+            let mut hist = empty();
+            accumulate(&self.rowwise, d, rows, gh, &mut hist);
+            return hist;
+        }
+        let block = rows.len().div_ceil(MAX_HIST_BLOCKS).max(HIST_BLOCK);
+        let mut parts: Vec<Hist> = rows
+            .par_chunks(block)
+            .map(|blk| {
+                let mut hist = empty();
+                accumulate(&self.rowwise, d, blk, gh, &mut hist);
+                hist
+            })
+            .collect();
+        let rest = parts.split_off(1);
+        let mut hist = parts.pop().expect("at least two blocks");
+        hist.par_iter_mut().enumerate().for_each(|(f, hf)| {
+            for p in &rest {
+                hf.iter_mut().zip(&p[f]).for_each(|(a, b)| a.add(b));
+            }
+        });
         hist
     }
 
     fn best_split(
         &self,
         cfg: &GrowConfig,
-        hist: &[Sums],
+        hist: &[[Sums; N_SLOTS]],
         total: &Sums,
         active: &[bool],
         bounds: Bounds,
@@ -245,7 +314,7 @@ impl<'a> Grower<'a> {
                 if !active[f] {
                     return None;
                 }
-                let hf = &hist[f * N_SLOTS..(f + 1) * N_SLOTS];
+                let hf = &hist[f];
                 let nb = self.mapper.n_bins(f);
                 let miss = hf[MISSING_BIN as usize];
                 let mut best: Option<Candidate> = None;
@@ -258,6 +327,11 @@ impl<'a> Grower<'a> {
                         left.add(&hf[t]);
                         if t + 1 == nb && (missing_left || miss.n == 0) {
                             break;
+                        }
+                        // An empty bin leaves the split of bin t - 1 unchanged: its equal gain
+                        // cannot beat it.
+                        if t > 0 && hf[t].n == 0 {
+                            continue;
                         }
                         let right = total.sub(&left);
                         if left.n < cfg.min_data_in_leaf
@@ -313,8 +387,11 @@ impl<'a> Grower<'a> {
             .filter(|c| c.gain > cfg.min_split_gain && c.gain > 0.0)
     }
 
+    /// Stable partition of `rows[start..end]` by split `c`; returns where the right side
+    /// starts. Fixed chunks are counted, then scattered into `scratch` in parallel (each chunk
+    /// owns its slices of the left and right regions), then copied back.
     fn partition(&mut self, start: usize, end: usize, c: &Candidate) -> usize {
-        let col = self.col(c.feature);
+        let col = &self.bins[c.feature * self.n..(c.feature + 1) * self.n];
         let goes_left = |i: u32| {
             let b = col[i as usize];
             if b == MISSING_BIN {
@@ -323,44 +400,58 @@ impl<'a> Grower<'a> {
                 b <= c.bin
             }
         };
-        let rows = &self.rows[start..end];
         const CHUNK: usize = 1 << 15;
-        if rows.len() <= CHUNK {
-            let (l, r): (Vec<u32>, Vec<u32>) = rows.iter().partition(|&&i| goes_left(i));
-            let mid = l.len();
-            self.rows[start..start + mid].copy_from_slice(&l);
-            self.rows[start + mid..end].copy_from_slice(&r);
-            return start + mid;
-        }
-        // Fixed-size chunks partitioned in parallel, concatenated in chunk order.
-        let parts: Vec<(Vec<u32>, Vec<u32>)> = rows
+        let rows = &mut self.rows[start..end];
+        let counts: Vec<usize> = rows
             .par_chunks(CHUNK)
-            .map(|ch| ch.iter().partition(|&&i| goes_left(i)))
+            .map(|ch| {
+                let mut left = 0;
+                for (j, &i) in ch.iter().enumerate() {
+                    if let Some(&ahead) = ch.get(j + PREFETCH_AHEAD) {
+                        prefetch(col, ahead as usize);
+                    }
+                    left += usize::from(goes_left(i));
+                }
+                left
+            })
             .collect();
-        let mut pos = start;
-        for (l, _) in &parts {
-            self.rows[pos..pos + l.len()].copy_from_slice(l);
-            pos += l.len();
+        let n_left: usize = counts.iter().sum();
+        let (mut lefts, mut rights) = self.scratch[..rows.len()].split_at_mut(n_left);
+        let mut jobs = Vec::with_capacity(counts.len());
+        for (ch, &nl) in rows.chunks(CHUNK).zip(&counts) {
+            let (l, rest) = std::mem::take(&mut lefts).split_at_mut(nl);
+            lefts = rest;
+            let (r, rest) = std::mem::take(&mut rights).split_at_mut(ch.len() - nl);
+            rights = rest;
+            jobs.push((ch, l, r));
         }
-        let mid = pos;
-        for (_, r) in &parts {
-            self.rows[pos..pos + r.len()].copy_from_slice(r);
-            pos += r.len();
-        }
-        mid
+        jobs.into_par_iter().for_each(|(ch, l, r)| {
+            let (mut a, mut b) = (0, 0);
+            for (j, &i) in ch.iter().enumerate() {
+                if let Some(&ahead) = ch.get(j + PREFETCH_AHEAD) {
+                    prefetch(col, ahead as usize);
+                }
+                if goes_left(i) {
+                    l[a] = i;
+                    a += 1;
+                } else {
+                    r[b] = i;
+                    b += 1;
+                }
+            }
+        });
+        rows.copy_from_slice(&self.scratch[..rows.len()]);
+        start + n_left
     }
 
     /// Grow one tree on `gh` over the rows already placed in `self.rows`.
     pub(crate) fn grow(&mut self, gh: &[[f32; 2]], cfg: &GrowConfig, active: &[bool]) -> Grown {
         let d = self.mapper.n_features();
         let n_rows = self.rows.len();
-        let hist = self.histogram(gh, 0, n_rows, active);
+        let hist = self.histogram(gh, 0, n_rows);
+        // Every row lies in exactly one bin of any feature: feature 0's bins sum to the node.
         let mut sums = Sums::default();
-        for &i in &self.rows {
-            sums.g += gh[i as usize][0] as f64;
-            sums.h += gh[i as usize][1] as f64;
-        }
-        sums.n = n_rows as u64;
+        hist.first().into_iter().flatten().for_each(|b| sums.add(b));
         let mut nodes = vec![Node::leaf(0.0, n_rows, sums.h)];
         let mut values = vec![cfg.output(&sums)];
         let mut bin_thresholds = vec![0u8];
@@ -426,17 +517,11 @@ impl<'a> Grower<'a> {
             } else {
                 (mid, leaf.end)
             };
-            let small = self.histogram(gh, s_start, s_end, active);
+            let small = self.histogram(gh, s_start, s_end);
             let mut large = leaf.hist;
-            large
-                .par_chunks_mut(N_SLOTS)
-                .enumerate()
-                .for_each(|(f, lf)| {
-                    if active[f] {
-                        let sf = &small[f * N_SLOTS..(f + 1) * N_SLOTS];
-                        lf.iter_mut().zip(sf).for_each(|(a, b)| *a = a.sub(b));
-                    }
-                });
+            large.par_iter_mut().zip(&small).for_each(|(lf, sf)| {
+                lf.iter_mut().zip(sf).for_each(|(a, b)| *a = a.sub(b));
+            });
             let (lh, rh) = if left_small {
                 (small, large)
             } else {

@@ -463,6 +463,19 @@ impl Booster {
         objective: Objective,
         k: usize,
     ) -> Result<Booster> {
+        // Boost on a rayon worker: the many short parallel loops of each node then push their
+        // jobs onto that worker's own queue, where called from outside the pool each would
+        // wake the workers through the global injector and block (a futex round trip).
+        rayon::scope(|_| Self::boost(p, train, valid, objective, k))
+    }
+
+    fn boost(
+        p: &GbdtParams,
+        train: &Train<'_>,
+        valid: Option<&Train<'_>>,
+        objective: Objective,
+        k: usize,
+    ) -> Result<Booster> {
         let mut cfg = p.validate()?;
         let (n, d) = train.x.dim();
         cfg.monotone = p.monotone(d)?;
@@ -1089,18 +1102,18 @@ mod tests {
         }
     }
 
-    /// Slow, obviously correct histogram of the given rows.
+    /// Slow, obviously correct histogram of the given rows, from the column-major bins.
     fn slow_histogram(
         bins: &[u8],
         n: usize,
         d: usize,
         gh: &[[f32; 2]],
         rows: &[u32],
-    ) -> Vec<grow::Sums> {
-        let mut h = vec![grow::Sums::default(); d * binning::N_SLOTS];
-        for f in 0..d {
+    ) -> grow::Hist {
+        let mut h = vec![[grow::Sums::default(); binning::N_SLOTS]; d];
+        for (f, hf) in h.iter_mut().enumerate() {
             for &i in rows {
-                let e = &mut h[f * binning::N_SLOTS + bins[f * n + i as usize] as usize];
+                let e = &mut hf[bins[f * n + i as usize] as usize];
                 e.g += gh[i as usize][0] as f64;
                 e.h += gh[i as usize][1] as f64;
                 e.n += 1;
@@ -1109,37 +1122,58 @@ mod tests {
         h
     }
 
+    fn assert_hist_close(a: &grow::Hist, b: &grow::Hist, tol: f64) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+            assert_eq!(x.n, y.n);
+            assert!(
+                (x.g - y.g).abs() < tol && (x.h - y.h).abs() < tol,
+                "{x:?} vs {y:?}"
+            );
+        }
+    }
+
     #[test]
     fn histograms_and_subtraction_match_the_slow_version() {
         let mut rng = seeded_rng(3);
-        let (n, d) = (3000, 4);
-        let x = Array2::from_shape_fn((n, d), |_| {
-            if rng.random::<f64>() < 0.05 {
-                f64::NAN
-            } else {
-                rng.random::<f64>()
-            }
+        // More rows than one histogram block, so the blocked parallel path runs too; feature 1
+        // holds one value (a single bin), feature 2 is mostly missing.
+        let (n, d) = (grow::HIST_BLOCK + 3001, 5);
+        let x = Array2::from_shape_fn((n, d), |(_, j)| match j {
+            1 => 7.0,
+            2 if rng.random::<f64>() < 0.7 => f64::NAN,
+            _ if rng.random::<f64>() < 0.05 => f64::NAN,
+            _ => rng.random::<f64>(),
         });
         let gh: Vec<[f32; 2]> = (0..n)
             .map(|_| [rng.random::<f32>() - 0.5, rng.random::<f32>()])
             .collect();
         let mapper = BinMapper::fit(x.view(), 64, 100_000);
+        assert_eq!(mapper.n_bins(1), 1);
         let bins = mapper.transform(x.view());
         let mut g = Grower::new(&bins, n, &mapper);
+        // A shuffled row order, as after partitions.
         g.rows = (0..n as u32).collect();
-        let active = vec![true; d];
-        let parent = g.histogram_for_test(&gh, 0, n, &active);
-        let expected = slow_histogram(&bins, n, d, &gh, &g.rows);
-        for (a, b) in parent.iter().zip(&expected) {
-            assert_eq!(a.n, b.n);
-            assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
-        }
-        // Parent minus the first 1000 rows equals the histogram of the other 2000.
-        let left = g.histogram_for_test(&gh, 0, 1000, &active);
+        g.rows.shuffle(&mut rng);
+        let tol = 1e-12 * n as f64;
+        let parent = g.histogram_for_test(&gh, 0, n);
+        assert_hist_close(&parent, &slow_histogram(&bins, n, d, &gh, &g.rows), tol);
+        // Parent minus the first 1000 rows equals the histogram of the others.
+        let left = g.histogram_for_test(&gh, 0, 1000);
+        assert_hist_close(
+            &left,
+            &slow_histogram(&bins, n, d, &gh, &g.rows[..1000]),
+            tol,
+        );
         let right = slow_histogram(&bins, n, d, &gh, &g.rows[1000..]);
-        for ((p, l), r) in parent.iter().zip(&left).zip(&right) {
+        for ((p, l), r) in parent
+            .iter()
+            .flatten()
+            .zip(left.iter().flatten())
+            .zip(right.iter().flatten())
+        {
             assert_eq!(p.n - l.n, r.n);
-            assert!((p.g - l.g - r.g).abs() < 1e-9 && (p.h - l.h - r.h).abs() < 1e-9);
+            assert!((p.g - l.g - r.g).abs() < tol && (p.h - l.h - r.h).abs() < tol);
         }
     }
 
