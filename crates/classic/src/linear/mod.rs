@@ -194,31 +194,6 @@ fn weighted_means(x: ArrayView2<'_, f64>, weights: Option<ArrayView1<'_, f64>>) 
     }
 }
 
-/// `len` zeros, in memory that Linux may back with transparent huge pages, as NumPy asks for
-/// its large arrays: filling a 200 MB design then takes about a hundred page faults instead of
-/// fifty thousand, which otherwise cost more than the copy itself.
-fn zeroed(len: usize) -> Vec<f64> {
-    let v = vec![0.0f64; len];
-    #[cfg(target_os = "linux")]
-    if len >= 1 << 19 {
-        const PAGE: usize = 4096;
-        let start = v.as_ptr() as usize;
-        let aligned = start.next_multiple_of(PAGE);
-        let end = start + len * std::mem::size_of::<f64>();
-        // SAFETY: MADV_HUGEPAGE is advice on pages inside `v`'s own allocation; it never
-        // changes their contents (new pages are zero-filled either way). A failure (another
-        // page size, THP off) only leaves the default, so the result is ignored.
-        unsafe {
-            libc::madvise(
-                aligned as *mut libc::c_void,
-                end.saturating_sub(aligned),
-                libc::MADV_HUGEPAGE,
-            );
-        }
-    }
-    v
-}
-
 /// $\sqrt{s_i}(x_i - \bar x)$ for every row, in row- or column-major order, written in
 /// parallel: by blocks of rows (row-major) or by bands of columns (column-major, read through
 /// small row tiles so both the reads and the writes stay in cache).
@@ -253,7 +228,7 @@ fn centered_copy(
     let src = xs.as_slice().expect("standard layout");
     let off = offset.as_slice().expect("a fresh vector is contiguous");
     let sw = sqrt_w.map(|s| s.as_slice().expect("a fresh vector is contiguous"));
-    let mut out = Array2::from_shape_vec((n, d).f(), zeroed(n * d)).expect("n * d values");
+    let mut out = Array2::zeros((n, d).f());
     let cols = out
         .as_slice_memory_order_mut()
         .expect("a fresh array is contiguous");
