@@ -41,6 +41,7 @@ use breadth_core::validate::{
     check_finite, check_fit_input, check_predict_input, in_range, non_negative, positive,
 };
 use breadth_core::{seeded_rng, Dataset, Error, Fit, Regressor, Result};
+use ndarray::parallel::prelude::*;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -153,6 +154,17 @@ fn dual_gap(xtr: &Array1<f64>, r_norm2: f64, r_y: f64, w: &Array1<f64>, l1: f64,
     gap
 }
 
+/// $x_j^\top v$ (or $\lVert x_j\rVert^2$ without `v`) for every column $x_j$ (row of `xt`), in
+/// parallel over columns; each dot product is summed in one fixed order.
+fn column_dots(xt: ArrayView2<'_, f64>, v: Option<&Array1<f64>>) -> Array1<f64> {
+    let dots: Vec<f64> = xt
+        .axis_iter(Axis(0))
+        .into_par_iter()
+        .map(|c| v.map_or_else(|| c.dot(&c), |v| c.dot(v)))
+        .collect();
+    Array1::from(dots)
+}
+
 fn soft(z: f64, t: f64) -> f64 {
     z.signum() * (z.abs() - t).max(0.0)
 }
@@ -170,11 +182,18 @@ pub(crate) fn coordinate_descent(
     let mut rng = seeded_rng(s.seed);
     // The residual r = y - Xw (naive) or H = Gw (Gram), consistent with the warm start.
     let mut state = match design {
-        Design::Naive { xt, y } => y - &xt.t().dot(w),
+        Design::Naive { xt, y } => {
+            // Column by column: a warm start is sparse and a cold one costs nothing.
+            let mut r = y.clone();
+            for (j, &wj) in w.iter().enumerate().filter(|(_, &wj)| wj != 0.0) {
+                r.scaled_add(-wj, &xt.row(j));
+            }
+            r
+        }
         Design::Gram { g, .. } => g.dot(w),
     };
     let norms: Array1<f64> = match design {
-        Design::Naive { xt, .. } => xt.outer_iter().map(|c| c.dot(&c)).collect(),
+        Design::Naive { xt, .. } => column_dots(xt.view(), None),
         Design::Gram { g, .. } => g.diag().to_owned(),
     };
     let mut gap = f64::INFINITY;
@@ -214,9 +233,14 @@ pub(crate) fn coordinate_descent(
         }
         if w_max == 0.0 || dw_max / w_max < s.tol || it + 1 == s.max_iter {
             gap = match design {
-                Design::Naive { xt, y } => {
-                    dual_gap(&xt.dot(&state), state.dot(&state), state.dot(y), w, l1, l2)
-                }
+                Design::Naive { xt, y } => dual_gap(
+                    &column_dots(xt.view(), Some(&state)),
+                    state.dot(&state),
+                    state.dot(y),
+                    w,
+                    l1,
+                    l2,
+                ),
                 Design::Gram { q, yy, .. } => {
                     let wq = w.dot(q);
                     let r_norm2 = (yy - 2.0 * wq + w.dot(&state)).max(0.0);

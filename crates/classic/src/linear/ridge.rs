@@ -3,7 +3,9 @@
 //! Minimizes $\sum_i s_i \lVert y_i - W x_i - b\rVert^2 + \alpha \lVert W\rVert_F^2$ (the
 //! intercept is not penalized). On the weighted-centered design $X_c$ ($n\times d$):
 //!
-//! - **Cholesky** ($n \ge d$): $W^\top = (X_c^\top X_c + \alpha I)^{-1} X_c^\top Y$, $O(nd^2)$;
+//! - **Cholesky** ($n \ge d$): $W^\top = (X_c^\top X_c + \alpha I)^{-1} X_c^\top Y$, $O(nd^2)$,
+//!   with $X_c^\top X_c$ and $X_c^\top Y$ accumulated over cache-sized row blocks in one pass
+//!   over $X$ (shifted-data moments, no centered copy);
 //!   for $n < d$ the kernel form $W^\top = X_c^\top (X_c X_c^\top + \alpha I)^{-1} Y$, $O(n^2 d)$;
 //! - **SVD**: with $X_c = U\Sigma V^\top$, $W^\top = V \operatorname{diag}(\sigma_j/(\sigma_j^2+\alpha))
 //!   U^\top Y$: one factorization serves any number of $\alpha$ ([`ridge_path`]);
@@ -41,7 +43,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    center, gram, parse_bool, regression_targets, single_output, t_matmul, Centered, LinearCoef,
+    center, centered_moments, parse_bool, regression_targets, single_output, t_matmul, Centered,
+    LinearCoef, Moments,
 };
 
 /// How ridge solves its normal equations.
@@ -162,31 +165,28 @@ fn llt_solve(a: faer::Mat<f64>, b: faer::Mat<f64>, what: &str) -> Result<faer::M
     Ok(llt.solve(&b))
 }
 
-/// $W^\top$ (`d x m`) by Cholesky on the smaller of the primal and kernel systems.
-fn solve_cholesky(
-    x: ArrayView2<'_, f64>,
-    y: ArrayView2<'_, f64>,
-    alpha: f64,
-) -> Result<Array2<f64>> {
-    let (n, d) = x.dim();
-    let (fx, fy) = (as_faer(x), as_faer(y));
-    if n >= d {
-        let mut a = gram(x);
-        a.diag_mut().iter_mut().for_each(|v| *v += alpha);
-        let w = llt_solve(
-            as_faer(a.view()).to_owned(),
-            fx.transpose() * fy,
-            "ridge (Cholesky)",
-        )?;
-        Ok(to_ndarray(w.as_ref()))
-    } else {
-        let mut k = fx * fx.transpose();
-        for i in 0..n {
-            k[(i, i)] += alpha;
-        }
-        let dual = llt_solve(k, fy.to_owned(), "ridge (kernel Cholesky)")?;
-        Ok(to_ndarray((fx.transpose() * dual).as_ref()))
+/// $W^\top$ (`d x m`) by Cholesky on the primal system $(X_c^\top X_c + \alpha I) W^\top =
+/// X_c^\top Y_c$, from the moments (only their lower triangle is read).
+fn solve_primal(xtx: faer::Mat<f64>, xty: faer::Mat<f64>, alpha: f64) -> Result<Array2<f64>> {
+    let mut a = xtx;
+    for i in 0..a.nrows() {
+        a[(i, i)] += alpha;
     }
+    let w = llt_solve(a, xty, "ridge (Cholesky)")?;
+    Ok(to_ndarray(w.as_ref()))
+}
+
+/// $W^\top$ (`d x m`) by Cholesky on the kernel system, $X_c^\top (X_c X_c^\top + \alpha I)^{-1}
+/// Y_c$, the smaller one when $n < d$.
+fn solve_kernel(x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>, alpha: f64) -> Result<Array2<f64>> {
+    let n = x.nrows();
+    let (fx, fy) = (as_faer(x), as_faer(y));
+    let mut k = fx * fx.transpose();
+    for i in 0..n {
+        k[(i, i)] += alpha;
+    }
+    let dual = llt_solve(k, fy.to_owned(), "ridge (kernel Cholesky)")?;
+    Ok(to_ndarray((fx.transpose() * dual).as_ref()))
 }
 
 /// Thin SVD of a design: ($U$ `n x k`, $\sigma$, $V$ `d x k`), $k = \min(n, d)$.
@@ -294,6 +294,25 @@ impl Fit for RidgeParams {
         positive("tol", self.tol)?;
         check_fit_input(data)?;
         let y = regression_targets(data, "ridge")?;
+        if self.solver == RidgeSolver::Cholesky && data.n_samples() >= data.n_features() {
+            // The normal equations need only X_c^T X_c and X_c^T Y_c: one blocked pass over X.
+            let Moments {
+                xtx,
+                xty,
+                x_offset,
+                y_offset,
+            } = centered_moments(
+                data.features(),
+                y.view(),
+                data.sample_weight(),
+                self.fit_intercept,
+            );
+            let wt = solve_primal(xtx, xty, self.alpha)?;
+            return Ok(Ridge {
+                lin: LinearCoef::from_offsets(wt.reversed_axes(), &x_offset, &y_offset),
+                alpha: self.alpha,
+            });
+        }
         let prep = center(
             data.features(),
             y.view(),
@@ -301,7 +320,7 @@ impl Fit for RidgeParams {
             self.fit_intercept,
         );
         let wt = match self.solver {
-            RidgeSolver::Cholesky => solve_cholesky(prep.x.view(), prep.y.view(), self.alpha)?,
+            RidgeSolver::Cholesky => solve_kernel(prep.x.view(), prep.y.view(), self.alpha)?,
             RidgeSolver::Svd => {
                 let (u, s, v) = thin_svd(prep.x.view())?;
                 path_from_svd(&u, &s, &v, prep.y.view(), &[self.alpha]).remove(0)
@@ -629,7 +648,8 @@ mod tests {
         let alphas = [0.1, 3.0, 50.0];
         let path = ridge_path(prep.x.view(), prep.y.view(), &alphas).unwrap();
         for (a, wt) in alphas.iter().zip(&path) {
-            let single = solve_cholesky(prep.x.view(), prep.y.view(), *a).unwrap();
+            let mom = centered_moments(prep.x.view(), prep.y.view(), None, false);
+            let single = solve_primal(mom.xtx, mom.xty, *a).unwrap();
             let scale = single.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             assert!(wt
                 .iter()
