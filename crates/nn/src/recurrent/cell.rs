@@ -306,6 +306,49 @@ impl Cell {
     pub fn step(&self, x: &Tensor, state: &State, h_mask: Option<&Tensor>) -> Result<State> {
         self.step_projected(&self.project(x)?, state, h_mask)
     }
+
+    /// Run over the time-major projected input `xp` $(T, B, GH)$ (see [`Cell::project`]) from
+    /// `state`, backwards in time when `reverse`; returns the hidden states $(T, B, H)$ in time
+    /// order and the final state. An LSTM on the CPU in `f32`/`f64` without a recurrent mask runs
+    /// the fused op ([`super::fused`]); everything else runs [`Cell::scan_composite`].
+    pub fn scan(
+        &self,
+        xp: &Tensor,
+        state: State,
+        reverse: bool,
+        h_mask: Option<&Tensor>,
+    ) -> Result<(Tensor, State)> {
+        if self.kind == CellKind::Lstm && h_mask.is_none() && super::fused::supported(xp) {
+            let p = match &self.b_hh {
+                Some(b) => xp.broadcast_add(b.as_tensor())?,
+                None => xp.clone(),
+            };
+            return super::fused::lstm_scan(&p, self.w_hh.as_tensor(), &state, reverse);
+        }
+        self.scan_composite(xp, state, reverse, h_mask)
+    }
+
+    /// [`Cell::scan`] as a loop of [`Cell::step_projected`]: every kind, mask and device, and the
+    /// oracle the fused LSTM is tested against.
+    pub fn scan_composite(
+        &self,
+        xp: &Tensor,
+        mut state: State,
+        reverse: bool,
+        h_mask: Option<&Tensor>,
+    ) -> Result<(Tensor, State)> {
+        let t = xp.dim(0)?;
+        let mut hs = Vec::with_capacity(t);
+        for step in 0..t {
+            let s = if reverse { t - 1 - step } else { step };
+            state = self.step_projected(&xp.get(s)?, &state, h_mask)?;
+            hs.push(state.h.clone());
+        }
+        if reverse {
+            hs.reverse();
+        }
+        Ok((Tensor::stack(&hs, 0)?, state))
+    }
 }
 
 #[cfg(test)]

@@ -187,11 +187,15 @@ impl RecallNet {
         let (b, t, _) = x.dims3()?;
         let xp = self.cell.project(&x.transpose(0, 1)?.contiguous()?)?;
         let mut state = State::zeros(&self.cell, b, x)?;
-        for s in 0..t {
-            state = self.cell.step_projected(&xp.get(s)?, &state, None)?;
-            if let Some(p) = probes {
-                state.h = (&state.h + p[s].as_tensor())?;
+        match probes {
+            // The probes need every h_t as a graph node, so they take the step-by-step path.
+            Some(p) => {
+                for s in 0..t {
+                    state = self.cell.step_projected(&xp.get(s)?, &state, None)?;
+                    state.h = (&state.h + p[s].as_tensor())?;
+                }
             }
+            None => state = self.cell.scan(&xp, state, false, None)?.1,
         }
         self.head.apply(&state.h)
     }
