@@ -63,7 +63,7 @@ use super::cell::State;
 pub(crate) trait Elem: WithDType {
     fn tanh(self) -> Self;
     fn sigmoid(self) -> Self;
-    /// `dst (+)= a b` for row-major slices, `a` $(m, k)$ given by `a`, `b` as views.
+    /// `dst (+)= a b` with faer.
     fn gemm(
         dst: MatMut<'_, Self>,
         accum: Accum,
@@ -73,31 +73,69 @@ pub(crate) trait Elem: WithDType {
     );
 }
 
-macro_rules! elem {
-    ($t:ty) => {
-        impl Elem for $t {
-            #[inline(always)]
-            fn tanh(self) -> Self {
-                <$t>::tanh(self)
-            }
-            #[inline(always)]
-            fn sigmoid(self) -> Self {
-                1.0 / (1.0 + (-self).exp())
-            }
-            fn gemm(
-                dst: MatMut<'_, Self>,
-                accum: Accum,
-                a: MatRef<'_, Self>,
-                b: MatRef<'_, Self>,
-                par: Par,
-            ) {
-                matmul(dst, accum, a, b, 1.0, par);
-            }
-        }
-    };
+impl Elem for f32 {
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        // tanh x = 1 - 2 / (e^{2x} + 1): absolute error ~1e-7, and branch-free, so the gate
+        // loops vectorise (a libm call per element would dominate the step).
+        1.0 - 2.0 / (exp_f32(2.0 * self) + 1.0)
+    }
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        1.0 / (1.0 + exp_f32(-self))
+    }
+    fn gemm(
+        dst: MatMut<'_, Self>,
+        accum: Accum,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        par: Par,
+    ) {
+        matmul(dst, accum, a, b, 1.0, par);
+    }
 }
-elem!(f32);
-elem!(f64);
+
+/// The f64 kernels serve the gradient checks, so they use the standard library's functions.
+impl Elem for f64 {
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        f64::tanh(self)
+    }
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        1.0 / (1.0 + (-self).exp())
+    }
+    fn gemm(
+        dst: MatMut<'_, Self>,
+        accum: Accum,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        par: Par,
+    ) {
+        matmul(dst, accum, a, b, 1.0, par);
+    }
+}
+
+/// $e^x$ in f32 without a library call (Cephes `expf`: $x = k \ln 2 + r$, $|r| \le \ln 2 / 2$,
+/// a degree-6 polynomial for $e^r$, then $2^k$ through the exponent bits); relative error
+/// ~2e-7, saturating to 0 and to ~$e^{88}$ outside $[-87, 88]$.
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer without `round()`.
+    const MAGIC: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 88.0);
+    let k = (x * LOG2E + MAGIC) - MAGIC;
+    let r = x - k * 0.693_359_4 + k * 2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((k as i32 + 127) as u32) << 23)
+}
 
 /// faer's parallelism for an $(m \times k)(k \times n)$ product: threads only when candle may use
 /// them (RAYON_NUM_THREADS) and the product is big enough to pay for the hand-off.
@@ -130,10 +168,12 @@ impl Dims {
     }
 }
 
-/// What the forward pass keeps for backward: activated gates $(T, B, 4H)$ and cells $(T, B, H)$.
+/// What the forward pass keeps for backward: activated gates $(T, B, 4H)$, cells $c_t$ and
+/// $\tanh c_t$ $(T, B, H)$.
 struct Saved<T> {
     gates: Vec<T>,
     cells: Vec<T>,
+    tanh_cells: Vec<T>,
 }
 
 /// Block `read` (shared) and block `write` (mutable) of `len` elements each, `read != write`.
@@ -154,6 +194,7 @@ fn forward<T: Elem>(d: Dims, p: &[T], w: &[T], h0: &[T], c0: &[T]) -> (Vec<T>, S
     let mut out = vec![T::zero(); (t + 1) * bh];
     let mut gates = p.to_vec();
     let mut cells = vec![T::zero(); t * bh];
+    let mut tanh_cells = vec![T::zero(); t * bh];
     let w_t = MatRef::from_row_major_slice(w, 4 * h, h).transpose();
     let par = par_for(b, 4 * h, h);
     for s in 0..t {
@@ -180,6 +221,7 @@ fn forward<T: Elem>(d: Dims, p: &[T], w: &[T], h0: &[T], c0: &[T]) -> (Vec<T>, S
             None => (c0, &mut cells[ti * bh..(ti + 1) * bh]),
         };
         let hout = &mut out[ti * bh..(ti + 1) * bh];
+        let tc = &mut tanh_cells[ti * bh..(ti + 1) * bh];
         for r in 0..b {
             let ar = &mut a[r * 4 * h..(r + 1) * 4 * h];
             for j in 0..h {
@@ -192,14 +234,23 @@ fn forward<T: Elem>(d: Dims, p: &[T], w: &[T], h0: &[T], c0: &[T]) -> (Vec<T>, S
                 ar[2 * h + j] = g;
                 ar[3 * h + j] = o;
                 let cv = f * c_prev[r * h + j] + i * g;
+                let tcv = cv.tanh();
                 c[r * h + j] = cv;
-                hout[r * h + j] = o * cv.tanh();
+                tc[r * h + j] = tcv;
+                hout[r * h + j] = o * tcv;
             }
         }
     }
     let last = d.at(t - 1);
     out[t * bh..].copy_from_slice(&cells[last * bh..(last + 1) * bh]);
-    (out, Saved { gates, cells })
+    (
+        out,
+        Saved {
+            gates,
+            cells,
+            tanh_cells,
+        },
+    )
 }
 
 /// Gradients of the scan: $(\bar p, \bar W_{hh}, \bar s_0)$ from the output's gradient `dout`
@@ -235,7 +286,7 @@ fn backward<T: Elem>(
         };
         h_prev_all[ti * bh..(ti + 1) * bh].copy_from_slice(h_prev);
         let gates = &saved.gates[ti * b4h..(ti + 1) * b4h];
-        let cells = &saved.cells[ti * bh..(ti + 1) * bh];
+        let tanh_c = &saved.tanh_cells[ti * bh..(ti + 1) * bh];
         let dout_t = &dout[ti * bh..(ti + 1) * bh];
         let da = &mut dp[ti * b4h..(ti + 1) * b4h];
         for r in 0..b {
@@ -244,7 +295,7 @@ fn backward<T: Elem>(
             for j in 0..h {
                 let k = r * h + j;
                 let (i, f, g, o) = (gr[j], gr[h + j], gr[2 * h + j], gr[3 * h + j]);
-                let tc = cells[k].tanh();
+                let tc = tanh_c[k];
                 let dht = dout_t[k] + dh[k];
                 let dct = dc[k] + dht * o * (one - tc * tc);
                 dar[j] = dct * g * i * (one - i);
@@ -501,6 +552,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The branch-free f32 exponential, sigmoid and tanh agree with the standard library.
+    #[test]
+    fn fast_f32_functions() {
+        for k in -2000..=2000 {
+            let x = k as f32 * 0.01;
+            let (e, want) = (exp_f32(x), x.exp());
+            assert!((e - want).abs() <= 3e-7 * want, "exp {x}: {e} vs {want}");
+            assert!((Elem::tanh(x) - x.tanh()).abs() < 3e-7, "tanh {x}");
+            let s = 1.0 / (1.0 + (-x as f64).exp());
+            assert!((Elem::sigmoid(x) as f64 - s).abs() < 3e-7, "sigmoid {x}");
+        }
+        assert_eq!(exp_f32(-200.0), (-87.0f32).exp());
+        assert!(exp_f32(200.0).is_finite());
     }
 
     /// Every gradient of the op agrees with central differences in f64.
