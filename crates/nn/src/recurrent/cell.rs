@@ -236,15 +236,20 @@ impl Cell {
 
     /// The input part $x W_{ih}^\top + b_{ih}$ for $x$ of shape $(\dots, I)$, giving $(\dots, GH)$.
     pub fn project(&self, x: &Tensor) -> Result<Tensor> {
-        let w = self.w_ih.as_tensor();
-        let (lead, i) = x.dims().split_at(x.rank() - 1);
-        let mut shape = lead.to_vec();
-        shape.push(w.dim(0)?);
-        let y = x.reshape(((), i[0]))?.matmul(&w.t()?)?.reshape(shape)?;
+        let y = self.project_weights(x)?;
         match &self.b_ih {
             Some(b) => y.broadcast_add(b.as_tensor()),
             None => Ok(y),
         }
+    }
+
+    /// $x W_{ih}^\top$ without the bias, $(\dots, I) \to (\dots, GH)$.
+    fn project_weights(&self, x: &Tensor) -> Result<Tensor> {
+        let w = self.w_ih.as_tensor();
+        let (lead, i) = x.dims().split_at(x.rank() - 1);
+        let mut shape = lead.to_vec();
+        shape.push(w.dim(0)?);
+        x.reshape(((), i[0]))?.matmul(&w.t()?)?.reshape(shape)
     }
 
     /// One step from the projected input `xp` $(B, GH)$ (see [`Cell::project`]). `h_mask`, when
@@ -307,25 +312,31 @@ impl Cell {
         self.step_projected(&self.project(x)?, state, h_mask)
     }
 
-    /// Run over the time-major projected input `xp` $(T, B, GH)$ (see [`Cell::project`]) from
-    /// `state`, backwards in time when `reverse`; returns the hidden states $(T, B, H)$ in time
-    /// order and the final state. An LSTM on the CPU in `f32`/`f64` without a recurrent mask runs
-    /// the fused op ([`super::fused`]); everything else runs [`Cell::scan_composite`].
+    /// Run over the time-major input `x` $(T, B, I)$ from `state`, backwards in time when
+    /// `reverse`; returns the hidden states $(T, B, H)$ in time order and the final state. An
+    /// LSTM on the CPU in `f32`/`f64` without a recurrent mask runs the fused op
+    /// ([`super::fused`]); everything else runs [`Cell::scan_composite`] on [`Cell::project`].
     pub fn scan(
         &self,
-        xp: &Tensor,
+        x: &Tensor,
         state: State,
         reverse: bool,
         h_mask: Option<&Tensor>,
     ) -> Result<(Tensor, State)> {
-        if self.kind == CellKind::Lstm && h_mask.is_none() && super::fused::supported(xp) {
-            let p = match &self.b_hh {
-                Some(b) => xp.broadcast_add(b.as_tensor())?,
-                None => xp.clone(),
+        if self.kind == CellKind::Lstm && h_mask.is_none() && super::fused::supported(x) {
+            let bias = match (&self.b_ih, &self.b_hh) {
+                (Some(a), Some(b)) => Some((a.as_tensor() + b.as_tensor())?),
+                _ => None,
             };
-            return super::fused::lstm_scan(&p, self.w_hh.as_tensor(), &state, reverse);
+            return super::fused::lstm_scan(
+                &self.project_weights(x)?,
+                self.w_hh.as_tensor(),
+                bias.as_ref(),
+                &state,
+                reverse,
+            );
         }
-        self.scan_composite(xp, state, reverse, h_mask)
+        self.scan_composite(&self.project(x)?, state, reverse, h_mask)
     }
 
     /// [`Cell::scan`] as a loop of [`Cell::step_projected`]: every kind, mask and device, and the

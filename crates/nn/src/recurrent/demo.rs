@@ -200,17 +200,18 @@ impl RecallNet {
     /// Logits $(B, K)$ for `x` $(B, T, I)$; when `probes` is given, `probes[t]` is added to $h_t$.
     fn logits(&self, x: &Tensor, probes: Option<&[Var]>) -> candle_core::Result<Tensor> {
         let (b, t, _) = x.dims3()?;
-        let xp = self.cell.project(&x.transpose(0, 1)?.contiguous()?)?;
+        let xt = x.transpose(0, 1)?.contiguous()?;
         let mut state = State::zeros(&self.cell, b, x)?;
         match probes {
             // The probes need every h_t as a graph node, so they take the step-by-step path.
             Some(p) => {
+                let xp = self.cell.project(&xt)?;
                 for s in 0..t {
                     state = self.cell.step_projected(&xp.get(s)?, &state, None)?;
                     state.h = (&state.h + p[s].as_tensor())?;
                 }
             }
-            None => state = self.cell.scan(&xp, state, false, None)?.1,
+            None => state = self.cell.scan(&xt, state, false, None)?.1,
         }
         self.head.apply(&state.h)
     }

@@ -5,12 +5,12 @@
 //! graph nodes per step, each allocating its own tensor; this op records one node for the whole
 //! sequence and keeps what backward needs (the activated gates and the cells) inside itself.
 //!
-//! **Forward.** Given the projected input $p_t = x_t W_{ih}^\top + b_{ih} + b_{hh}$
+//! **Forward.** Given the projected input $p_t = x_t W_{ih}^\top$
 //! ($p \in \mathbb{R}^{T \times B \times 4H}$, one GEMM for all steps, done by the caller),
-//! $W_{hh} \in \mathbb{R}^{4H \times H}$ and the initial state $(h_0, c_0)$, each step is one
-//! $(B \times H)(H \times 4H)$ GEMM $a_t = p_t + h_{t-1} W_{hh}^\top$ followed by one pass over
-//! the gates ($i, f, g, o$ as `torch.nn.LSTM`):
-//! $c_t = \sigma(a_f) \odot c_{t-1} + \sigma(a_i) \odot \tanh(a_g)$,
+//! $W_{hh} \in \mathbb{R}^{4H \times H}$, the bias $b = b_{ih} + b_{hh}$ and the initial state
+//! $(h_0, c_0)$, each step is one $(B \times H)(H \times 4H)$ GEMM
+//! $a_t = p_t + b + h_{t-1} W_{hh}^\top$ followed by one pass over the gates ($i, f, g, o$ as
+//! `torch.nn.LSTM`): $c_t = \sigma(a_f) \odot c_{t-1} + \sigma(a_i) \odot \tanh(a_g)$,
 //! $h_t = \sigma(a_o) \odot \tanh(c_t)$.
 //!
 //! **Backward.** With $\bar h_t$ the gradient reaching $h_t$ from the output plus from step
@@ -19,11 +19,13 @@
 //! $\bar a_i = \bar c_t \odot g \odot i(1 - i)$, $\bar a_f = \bar c_t \odot c_{t-1} \odot f(1-f)$,
 //! $\bar a_g = \bar c_t \odot i \odot (1 - g^2)$, $\bar a_o = \bar h_t \odot \tanh c_t \odot o(1-o)$,
 //! then $\bar c_{t-1} = \bar c_t \odot f$ and $\bar h_{t-1} = \bar a_t W_{hh}$ (one GEMM per step).
-//! $\bar p_t = \bar a_t$, and at the end one $(4H \times TB)(TB \times H)$ GEMM gives
-//! $\bar W_{hh} = \sum_t \bar a_t^\top h_{t-1}$. The caller's projection turns $\bar p$ into
-//! $\bar x$, $\bar W_{ih}$ and the bias gradients through candle's own matmul backward.
+//! $\bar p_t = \bar a_t$, $\bar b = \sum_t \bar a_t^\top \mathbf 1$, and at the end one
+//! $(4H \times TB)(TB \times H)$ GEMM gives $\bar W_{hh} = \sum_t \bar a_t^\top h_{t-1}$. The
+//! caller's projection turns $\bar p$ into $\bar x$ and $\bar W_{ih}$ through candle's matmul
+//! backward.
 //!
-//! Shapes: inputs $p$ $(T, B, 4H)$, $W_{hh}$ $(4H, H)$, $s_0 = [h_0; c_0]$ $(2, B, H)$; output
+//! Shapes: inputs $p$ $(T, B, 4H)$, $W_{hh}$ $(4H, H)$, $s_0 = [h_0; c_0; b]$ flattened
+//! $(2BH + 4H)$ (a `CustomOp3` takes three tensors); output
 //! $(T + 1, B, H)$: $h_t$ at row $t$ in time order (also when run backwards in time), then the
 //! final cell state. Cost: $O(TBH \cdot 4H)$ time as the composite path, $O(TB \cdot 5H)$ saved.
 //!
@@ -41,7 +43,7 @@
 //! let w = Tensor::zeros((4 * h, h), DType::F32, &dev).unwrap();
 //! let s0 = State { h: Tensor::zeros((b, h), DType::F32, &dev).unwrap(),
 //!                  c: Some(Tensor::zeros((b, h), DType::F32, &dev).unwrap()) };
-//! let (seq, last) = lstm_scan(&p, &w, &s0, false).unwrap();
+//! let (seq, last) = lstm_scan(&p, &w, None, &s0, false).unwrap();
 //! assert_eq!(seq.dims(), &[t, b, h]);
 //! // With every pre-activation 1 and no recurrence: c_1 = s(1) tanh(1), h_1 = s(1) tanh(c_1).
 //! let s = 1.0f32 / (1.0 + (-1.0f32).exp());
@@ -188,11 +190,21 @@ fn read_write<T>(v: &mut [T], read: usize, write: usize, len: usize) -> (&[T], &
 }
 
 /// Forward over slices: returns the output $(T + 1, B, H)$ and the saved activations.
-fn forward<T: Elem>(d: Dims, p: &[T], w: &[T], h0: &[T], c0: &[T]) -> (Vec<T>, Saved<T>) {
+fn forward<T: Elem>(
+    d: Dims,
+    p: &[T],
+    w: &[T],
+    h0: &[T],
+    c0: &[T],
+    bias: &[T],
+) -> (Vec<T>, Saved<T>) {
     let Dims { t, b, h, .. } = d;
     let (bh, b4h) = (b * h, b * 4 * h);
     let mut out = vec![T::zero(); (t + 1) * bh];
-    let mut gates = p.to_vec();
+    let mut gates: Vec<T> = p
+        .chunks_exact(4 * h)
+        .flat_map(|row| row.iter().zip(bias).map(|(&x, &c)| x + c))
+        .collect();
     let mut cells = vec![T::zero(); t * bh];
     let mut tanh_cells = vec![T::zero(); t * bh];
     let w_t = MatRef::from_row_major_slice(w, 4 * h, h).transpose();
@@ -253,7 +265,7 @@ fn forward<T: Elem>(d: Dims, p: &[T], w: &[T], h0: &[T], c0: &[T]) -> (Vec<T>, S
     )
 }
 
-/// Gradients of the scan: $(\bar p, \bar W_{hh}, \bar s_0)$ from the output's gradient `dout`
+/// Gradients of the scan: $(\bar p, \bar W_{hh}, [\bar h_0, \bar c_0, \bar b])$ from the output's gradient `dout`
 /// $(T + 1, B, H)$, the output itself and the saved activations.
 fn backward<T: Elem>(
     d: Dims,
@@ -321,7 +333,15 @@ fn backward<T: Elem>(
         MatRef::from_row_major_slice(&h_prev_all, t * b, h),
         par_for(4 * h, h, t * b),
     );
+    // The bias gradient is the column sum of the gate gradients.
+    let mut db = vec![T::zero(); 4 * h];
+    for row in dp.chunks_exact(4 * h) {
+        for (acc, &v) in db.iter_mut().zip(row) {
+            *acc += v;
+        }
+    }
     dh.extend_from_slice(&dc);
+    dh.extend_from_slice(&db);
     (dp, dw, dh)
 }
 
@@ -344,10 +364,10 @@ impl<T: Elem> LstmScan<T> {
     fn dims(&self, lp: &Layout, lw: &Layout, ls: &Layout) -> Result<Dims> {
         let (t, b, g) = lp.shape().dims3()?;
         let (g2, h) = lw.shape().dims2()?;
-        let s = ls.shape().dims3()?;
-        if g != 4 * h || g2 != g || s != (2, b, h) || t == 0 {
+        let s = ls.shape().dims1()?;
+        if g != 4 * h || g2 != g || s != 2 * b * h + 4 * h || t == 0 {
             bail!(
-                "fused LSTM: projected input {:?}, W_hh {:?}, state {:?} do not fit (T, B, 4H), (4H, H), (2, B, H)",
+                "fused LSTM: projected input {:?}, W_hh {:?}, state and bias {:?} do not fit (T, B, 4H), (4H, H), (2BH + 4H)",
                 lp.dims(),
                 lw.dims(),
                 ls.dims()
@@ -378,13 +398,15 @@ impl<T: Elem> CustomOp3 for LstmScan<T> {
     ) -> Result<(CpuStorage, Shape)> {
         let d = self.dims(lp, lw, ls)?;
         let s0 = slice::<T>(ss, ls, "state")?;
-        let (h0, c0) = s0.split_at(d.b * d.h);
+        let (h0, rest) = s0.split_at(d.b * d.h);
+        let (c0, bias) = rest.split_at(d.b * d.h);
         let (out, saved) = forward(
             d,
             slice::<T>(sp, lp, "projected input")?,
             slice::<T>(sw, lw, "W_hh")?,
             h0,
             c0,
+            bias,
         );
         *self
             .saved
@@ -408,7 +430,8 @@ impl<T: Elem> CustomOp3 for LstmScan<T> {
         let d = self.dims(p.layout(), w.layout(), s0.layout())?;
         let flat = |x: &Tensor| x.flatten_all()?.to_vec1::<T>();
         let (wv, sv, ov, gv) = (flat(w)?, flat(s0)?, flat(res)?, flat(grad_res)?);
-        let (h0, c0) = sv.split_at(d.b * d.h);
+        let (h0, rest) = sv.split_at(d.b * d.h);
+        let c0 = &rest[..d.b * d.h];
         let guard = self
             .saved
             .lock()
@@ -421,7 +444,7 @@ impl<T: Elem> CustomOp3 for LstmScan<T> {
         Ok((
             Some(Tensor::from_vec(dp, (d.t, d.b, 4 * d.h), dev)?),
             Some(Tensor::from_vec(dw, (4 * d.h, d.h), dev)?),
-            Some(Tensor::from_vec(ds, (2, d.b, d.h), dev)?),
+            Some(Tensor::from_vec(ds, 2 * d.b * d.h + 4 * d.h, dev)?),
         ))
     }
 }
@@ -431,12 +454,15 @@ pub fn supported(x: &Tensor) -> bool {
     x.device().is_cpu() && matches!(x.dtype(), DType::F32 | DType::F64)
 }
 
-/// Run the LSTM recurrence over the projected input `p` $(T, B, 4H)$ (input projection and both
-/// biases already added) with recurrent weights `w_hh` $(4H, H)$ from `state`, backwards in time
-/// when `reverse`. Returns the hidden states $(T, B, H)$ in time order and the final state.
+/// Run the LSTM recurrence over the projected input `p` $(T, B, 4H)$ ($x_t W_{ih}^\top$, no
+/// bias) with recurrent weights `w_hh` $(4H, H)$ and the summed bias $b_{ih} + b_{hh}$ $(4H)$, if
+/// any, from `state`, backwards in time when `reverse`. Returns the hidden states $(T, B, H)$ in
+/// time order and the final state. The bias enters inside the op, whose backward sums its
+/// gradient in one pass (candle's broadcast-add backward is a slow strided reduction).
 pub fn lstm_scan(
     p: &Tensor,
     w_hh: &Tensor,
+    bias: Option<&Tensor>,
     state: &State,
     reverse: bool,
 ) -> Result<(Tensor, State)> {
@@ -451,7 +477,11 @@ pub fn lstm_scan(
         );
     }
     let t = p.dim(0)?;
-    let s0 = Tensor::stack(&[&state.h, c0], 0)?;
+    let bias = match bias {
+        Some(b) => b.clone(),
+        None => Tensor::zeros(w_hh.dim(0)?, p.dtype(), p.device())?,
+    };
+    let s0 = Tensor::cat(&[state.h.flatten_all()?, c0.flatten_all()?, bias], 0)?;
     let (p, w) = (p.contiguous()?, w_hh.contiguous()?);
     let out = match p.dtype() {
         DType::F32 => p.apply_op3(&w, &s0, scan::<f32>(reverse))?,
@@ -492,11 +522,17 @@ mod tests {
     }
 
     /// The composite oracle: the cell's own step, looped.
-    fn composite(p: &Tensor, w: &Var, s0: &State, reverse: bool) -> Result<(Tensor, State)> {
+    fn composite(
+        p: &Tensor,
+        w: &Var,
+        bias: &Tensor,
+        s0: &State,
+        reverse: bool,
+    ) -> Result<(Tensor, State)> {
         let w_ih = Var::zeros((p.dim(2)?, 1), p.dtype(), p.device())?;
         let cell = Cell::from_vars(CellKind::Lstm, w_ih, w.clone(), None, None)
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        cell.scan_composite(p, s0.clone(), reverse, None)
+        cell.scan_composite(&p.broadcast_add(bias)?, s0.clone(), reverse, None)
     }
 
     /// Outputs, final states and the gradients of the projected input, W_hh, h_0 and c_0 equal
@@ -514,6 +550,7 @@ mod tests {
                 let w = Var::from_tensor(&randn(&[4 * h, h], seed + 1, dt)).unwrap();
                 let h0 = Var::from_tensor(&randn(&[b, h], seed + 2, dt)).unwrap();
                 let c0 = Var::from_tensor(&randn(&[b, h], seed + 3, dt)).unwrap();
+                let bias = Var::from_tensor(&randn(&[4 * h], seed + 7, dt)).unwrap();
                 let (gy, gh, gc) = (
                     randn(&[t, b, h], seed + 4, dt),
                     randn(&[b, h], seed + 5, dt),
@@ -525,9 +562,9 @@ mod tests {
                 };
                 let run = |fused: bool| {
                     let (seq, last) = if fused {
-                        lstm_scan(&p, &w, &s0, reverse).unwrap()
+                        lstm_scan(&p, &w, Some(&bias), &s0, reverse).unwrap()
                     } else {
-                        composite(&p, &w, &s0, reverse).unwrap()
+                        composite(&p, &w, &bias, &s0, reverse).unwrap()
                     };
                     let c = last.c.clone().unwrap();
                     let loss = ((&seq * &gy).unwrap().sum_all().unwrap()
@@ -535,7 +572,7 @@ mod tests {
                         + (&c * &gc).unwrap().sum_all().unwrap())
                     .unwrap();
                     let grads = loss.backward().unwrap();
-                    let g: Vec<Tensor> = [&p, &w, &h0, &c0]
+                    let g: Vec<Tensor> = [&p, &w, &h0, &c0, &bias]
                         .iter()
                         .map(|v| grads.get(v.as_tensor()).unwrap().clone())
                         .collect();
@@ -547,7 +584,10 @@ mod tests {
                 assert_close(&fs, &cs, 1e-5, &what);
                 assert_close(&fh, &ch, 1e-5, &what);
                 assert_close(&fc, &cc, 1e-5, &what);
-                for (name, (a, e)) in ["p", "W_hh", "h0", "c0"].iter().zip(fg.iter().zip(&cg)) {
+                for (name, (a, e)) in ["p", "W_hh", "h0", "c0", "bias"]
+                    .iter()
+                    .zip(fg.iter().zip(&cg))
+                {
                     assert_close(a, e, 1e-5, &format!("{what}: gradient of {name}"));
                 }
             }
@@ -578,6 +618,7 @@ mod tests {
             randn(&[4 * h, h], 2, DType::F64),
             randn(&[b, h], 3, DType::F64),
             randn(&[b, h], 4, DType::F64),
+            randn(&[4 * h], 5, DType::F64),
         ];
         for reverse in [false, true] {
             let err = check_gradients(
@@ -586,7 +627,7 @@ mod tests {
                         h: v[2].clone(),
                         c: Some(v[3].clone()),
                     };
-                    let (seq, last) = lstm_scan(&v[0], &v[1], &s0, reverse)?;
+                    let (seq, last) = lstm_scan(&v[0], &v[1], Some(&v[4]), &s0, reverse)?;
                     Tensor::cat(&[seq.flatten_all()?, last.c.unwrap().flatten_all()?], 0)
                 },
                 &inputs,
@@ -605,16 +646,16 @@ mod tests {
             c: Some(randn(&[2, 3], 0, dt)),
         };
         let w = randn(&[12, 3], 0, dt);
-        assert!(lstm_scan(&randn(&[4, 2, 12], 0, dt), &w, &s0, false).is_ok());
+        assert!(lstm_scan(&randn(&[4, 2, 12], 0, dt), &w, None, &s0, false).is_ok());
         // Wrong gate width, wrong batch, missing cell, integer dtype.
-        assert!(lstm_scan(&randn(&[4, 2, 8], 0, dt), &w, &s0, false).is_err());
-        assert!(lstm_scan(&randn(&[4, 3, 12], 0, dt), &w, &s0, false).is_err());
+        assert!(lstm_scan(&randn(&[4, 2, 8], 0, dt), &w, None, &s0, false).is_err());
+        assert!(lstm_scan(&randn(&[4, 3, 12], 0, dt), &w, None, &s0, false).is_err());
         let no_c = State {
             h: s0.h.clone(),
             c: None,
         };
-        assert!(lstm_scan(&randn(&[4, 2, 12], 0, dt), &w, &no_c, false).is_err());
+        assert!(lstm_scan(&randn(&[4, 2, 12], 0, dt), &w, None, &no_c, false).is_err());
         let ints = Tensor::zeros((4, 2, 12), DType::U32, &candle_core::Device::Cpu).unwrap();
-        assert!(lstm_scan(&ints, &w, &s0, false).is_err());
+        assert!(lstm_scan(&ints, &w, None, &s0, false).is_err());
     }
 }

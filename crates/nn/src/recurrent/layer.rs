@@ -284,8 +284,7 @@ impl Recurrent {
                     Some(s) => s[k].clone(),
                     None => State::zeros(cell, b, x)?,
                 };
-                let (seq, last) =
-                    cell.scan(&cell.project(&xin)?, start, dir == 1, h_mask.as_ref())?;
+                let (seq, last) = cell.scan(&xin, start, dir == 1, h_mask.as_ref())?;
                 outs.push(seq);
                 hs.push(last.h);
                 cs.extend(last.c);
