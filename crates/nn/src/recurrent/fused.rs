@@ -127,8 +127,7 @@ fn exp_f32(x: f32) -> f32 {
     // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer without `round()`.
     const MAGIC: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let y = x * LOG2E + MAGIC;
-    let k = y - MAGIC;
+    let k = (x * LOG2E + MAGIC) - MAGIC;
     let r = x - k * 0.693_359_4 + k * 2.121_944_4e-4;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -136,10 +135,8 @@ fn exp_f32(x: f32) -> f32 {
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
-    let e_r = p * r * r + r + 1.0;
-    // The bits of y = 1.5 * 2^23 + k are 0x4B40_0000 + k: 2^k without a float-to-int cast.
-    let two_k = f32::from_bits(y.to_bits().wrapping_add(127u32.wrapping_sub(0x4B40_0000)) << 23);
-    e_r * two_k
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((k as i32 + 127) as u32) << 23)
 }
 
 /// faer's parallelism for an $(m \times k)(k \times n)$ product: threads only when candle may use
