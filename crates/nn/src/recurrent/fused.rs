@@ -235,24 +235,21 @@ fn forward<T: Elem>(
         let hout = &mut out[ti * bh..(ti + 1) * bh];
         let tc = &mut tanh_cells[ti * bh..(ti + 1) * bh];
         for r in 0..b {
-            // Disjoint slices of equal length let the compiler drop bounds checks and vectorise.
-            let (ai, rest) = a[r * 4 * h..(r + 1) * 4 * h].split_at_mut(h);
-            let (af, rest) = rest.split_at_mut(h);
-            let (ag, ao) = rest.split_at_mut(h);
-            let row = r * h..(r + 1) * h;
-            let (cp, cr) = (&c_prev[row.clone()], &mut c[row.clone()]);
-            let (tr, hr) = (&mut tc[row.clone()], &mut hout[row]);
+            let ar = &mut a[r * 4 * h..(r + 1) * 4 * h];
             for j in 0..h {
-                let i = ai[j].sigmoid();
-                let f = af[j].sigmoid();
-                let g = ag[j].tanh();
-                let o = ao[j].sigmoid();
-                (ai[j], af[j], ag[j], ao[j]) = (i, f, g, o);
-                let cv = f * cp[j] + i * g;
+                let i = ar[j].sigmoid();
+                let f = ar[h + j].sigmoid();
+                let g = ar[2 * h + j].tanh();
+                let o = ar[3 * h + j].sigmoid();
+                ar[j] = i;
+                ar[h + j] = f;
+                ar[2 * h + j] = g;
+                ar[3 * h + j] = o;
+                let cv = f * c_prev[r * h + j] + i * g;
                 let tcv = cv.tanh();
-                cr[j] = cv;
-                tr[j] = tcv;
-                hr[j] = o * tcv;
+                c[r * h + j] = cv;
+                tc[r * h + j] = tcv;
+                hout[r * h + j] = o * tcv;
             }
         }
     }
@@ -306,26 +303,18 @@ fn backward<T: Elem>(
         let da = &mut dp[ti * b4h..(ti + 1) * b4h];
         for r in 0..b {
             let gr = &gates[r * 4 * h..(r + 1) * 4 * h];
-            let (gi, gf, gg, go) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..3 * h], &gr[3 * h..]);
-            let (di, rest) = da[r * 4 * h..(r + 1) * 4 * h].split_at_mut(h);
-            let (df, rest) = rest.split_at_mut(h);
-            let (dg, d_o) = rest.split_at_mut(h);
-            let row = r * h..(r + 1) * h;
-            let (tcr, cpr, dor) = (
-                &tanh_c[row.clone()],
-                &c_prev[row.clone()],
-                &dout_t[row.clone()],
-            );
-            let (dhr, dcr) = (&dh[row.clone()], &mut dc[row]);
+            let dar = &mut da[r * 4 * h..(r + 1) * 4 * h];
             for j in 0..h {
-                let (i, f, g, o, tc) = (gi[j], gf[j], gg[j], go[j], tcr[j]);
-                let dht = dor[j] + dhr[j];
-                let dct = dcr[j] + dht * o * (one - tc * tc);
-                di[j] = dct * g * i * (one - i);
-                df[j] = dct * cpr[j] * f * (one - f);
-                dg[j] = dct * i * (one - g * g);
-                d_o[j] = dht * tc * o * (one - o);
-                dcr[j] = dct * f;
+                let k = r * h + j;
+                let (i, f, g, o) = (gr[j], gr[h + j], gr[2 * h + j], gr[3 * h + j]);
+                let tc = tanh_c[k];
+                let dht = dout_t[k] + dh[k];
+                let dct = dc[k] + dht * o * (one - tc * tc);
+                dar[j] = dct * g * i * (one - i);
+                dar[h + j] = dct * c_prev[k] * f * (one - f);
+                dar[2 * h + j] = dct * i * (one - g * g);
+                dar[3 * h + j] = dht * tc * o * (one - o);
+                dc[k] = dct * f;
             }
         }
         T::gemm(
