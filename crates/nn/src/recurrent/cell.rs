@@ -236,15 +236,20 @@ impl Cell {
 
     /// The input part $x W_{ih}^\top + b_{ih}$ for $x$ of shape $(\dots, I)$, giving $(\dots, GH)$.
     pub fn project(&self, x: &Tensor) -> Result<Tensor> {
-        let w = self.w_ih.as_tensor();
-        let (lead, i) = x.dims().split_at(x.rank() - 1);
-        let mut shape = lead.to_vec();
-        shape.push(w.dim(0)?);
-        let y = x.reshape(((), i[0]))?.matmul(&w.t()?)?.reshape(shape)?;
+        let y = self.project_weights(x)?;
         match &self.b_ih {
             Some(b) => y.broadcast_add(b.as_tensor()),
             None => Ok(y),
         }
+    }
+
+    /// $x W_{ih}^\top$ without the bias, $(\dots, I) \to (\dots, GH)$.
+    fn project_weights(&self, x: &Tensor) -> Result<Tensor> {
+        let w = self.w_ih.as_tensor();
+        let (lead, i) = x.dims().split_at(x.rank() - 1);
+        let mut shape = lead.to_vec();
+        shape.push(w.dim(0)?);
+        x.reshape(((), i[0]))?.matmul(&w.t()?)?.reshape(shape)
     }
 
     /// One step from the projected input `xp` $(B, GH)$ (see [`Cell::project`]). `h_mask`, when
@@ -305,6 +310,55 @@ impl Cell {
     /// One step from the raw input `x` $(B, I)$.
     pub fn step(&self, x: &Tensor, state: &State, h_mask: Option<&Tensor>) -> Result<State> {
         self.step_projected(&self.project(x)?, state, h_mask)
+    }
+
+    /// Run over the time-major input `x` $(T, B, I)$ from `state`, backwards in time when
+    /// `reverse`; returns the hidden states $(T, B, H)$ in time order and the final state. An
+    /// LSTM on the CPU in `f32`/`f64` without a recurrent mask runs the fused op
+    /// ([`super::fused`]); everything else runs [`Cell::scan_composite`] on [`Cell::project`].
+    pub fn scan(
+        &self,
+        x: &Tensor,
+        state: State,
+        reverse: bool,
+        h_mask: Option<&Tensor>,
+    ) -> Result<(Tensor, State)> {
+        if self.kind == CellKind::Lstm && h_mask.is_none() && super::fused::supported(x) {
+            let bias = match (&self.b_ih, &self.b_hh) {
+                (Some(a), Some(b)) => Some((a.as_tensor() + b.as_tensor())?),
+                _ => None,
+            };
+            return super::fused::lstm_scan(
+                &self.project_weights(x)?,
+                self.w_hh.as_tensor(),
+                bias.as_ref(),
+                &state,
+                reverse,
+            );
+        }
+        self.scan_composite(&self.project(x)?, state, reverse, h_mask)
+    }
+
+    /// [`Cell::scan`] as a loop of [`Cell::step_projected`]: every kind, mask and device, and the
+    /// oracle the fused LSTM is tested against.
+    pub fn scan_composite(
+        &self,
+        xp: &Tensor,
+        mut state: State,
+        reverse: bool,
+        h_mask: Option<&Tensor>,
+    ) -> Result<(Tensor, State)> {
+        let t = xp.dim(0)?;
+        let mut hs = Vec::with_capacity(t);
+        for step in 0..t {
+            let s = if reverse { t - 1 - step } else { step };
+            state = self.step_projected(&xp.get(s)?, &state, h_mask)?;
+            hs.push(state.h.clone());
+        }
+        if reverse {
+            hs.reverse();
+        }
+        Ok((Tensor::stack(&hs, 0)?, state))
     }
 }
 

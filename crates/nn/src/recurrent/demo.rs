@@ -18,6 +18,20 @@
 //! $\varepsilon_t$ to each $h_t$ and reading $\partial L/\partial \varepsilon_t$ from the
 //! backward pass.
 //!
+//! **What it takes.** The LSTM only learns a long delay if information and gradient survive the
+//! cell path at initialisation: the signal written at step 1 reaches step $T$ scaled by
+//! $\prod_s f_s \approx \sigma(b_f)^{T-1}$, which at $T = 60$ is $10^{-18}$ for PyTorch's
+//! $b_f \approx 0$, $10^{-8}$ for the customary $b_f = 1$, $0.05$ for $b_f = 3$ and $0.86$ for
+//! $b_f = 6$. Moreover, with $b_f = 3$ and Adam at $10^{-2}$ (measured with PyTorch on the
+//! constant-distractor variant) the gradient on the signal's input weights collapses from
+//! $3 \cdot 10^{-2}$ to $10^{-6}$ within the first 100 updates and the loss stays at $\ln K$;
+//! with $b_f = 6$ the same run learns. Hence the defaults: $b_f = 6$, Adam at $3 \cdot 10^{-3}$,
+//! clipping at 1. Measured (1000 steps of 32 sequences, $H = 32$, $K = M = 4$, $T = 60$), the
+//! same with `torch.nn.LSTM/RNN` in `reference/nn_recall.py` (torch 2.15.0): the LSTM with
+//! $b_f = 6$ reaches held-out accuracy 1.0 within 250 steps; the tanh RNN (its
+//! $\|\partial L/\partial h_1\|$ is $10^{-16}$ of $\|\partial L/\partial h_T\|$) and the
+//! LSTM with PyTorch's initialisation stay at chance, 0.25.
+//!
 //! **Clipping.** Rescaling the global gradient norm to at most $c$ ([`crate::clip`]) bounds each
 //! step when the gradient explodes while keeping its direction (Pascanu et al. 2013).
 //!
@@ -134,24 +148,25 @@ pub struct RecallConfig {
 }
 
 impl RecallConfig {
-    /// Defaults for `kind`: $T = 40$, $K = 4$, $M = 4$, $H = 32$, 1500 steps of 32 sequences,
-    /// Adam at $10^{-2}$, clipping at norm 1.
+    /// Defaults for `kind`: $T = 60$, $K = 4$, $M = 4$, $H = 32$, 1000 steps of 32 sequences,
+    /// Adam at $3 \cdot 10^{-3}$, clipping at norm 1, and for an LSTM a forget-gate bias of 6
+    /// (see the module notes: at $T = 60$ the LSTM learns the task with it and not without).
     pub fn new(kind: CellKind) -> Self {
         RecallConfig {
             kind,
             task: DelayedRecall {
-                length: 40,
+                length: 60,
                 classes: 4,
                 distractors: 4,
             },
             hidden: 32,
-            steps: 1500,
+            steps: 1000,
             batch: 32,
             optimizer: OptimizerKind::adam(),
-            lr: 1e-2,
+            lr: 3e-3,
             clip: Some(Clip::Norm(1.0)),
             recurrent_gain: None,
-            forget_bias: None,
+            forget_bias: (kind == CellKind::Lstm).then_some(6.0),
             eval_batch: 512,
             seed: 0,
         }
@@ -185,13 +200,18 @@ impl RecallNet {
     /// Logits $(B, K)$ for `x` $(B, T, I)$; when `probes` is given, `probes[t]` is added to $h_t$.
     fn logits(&self, x: &Tensor, probes: Option<&[Var]>) -> candle_core::Result<Tensor> {
         let (b, t, _) = x.dims3()?;
-        let xp = self.cell.project(&x.transpose(0, 1)?.contiguous()?)?;
+        let xt = x.transpose(0, 1)?.contiguous()?;
         let mut state = State::zeros(&self.cell, b, x)?;
-        for s in 0..t {
-            state = self.cell.step_projected(&xp.get(s)?, &state, None)?;
-            if let Some(p) = probes {
-                state.h = (&state.h + p[s].as_tensor())?;
+        match probes {
+            // The probes need every h_t as a graph node, so they take the step-by-step path.
+            Some(p) => {
+                let xp = self.cell.project(&xt)?;
+                for s in 0..t {
+                    state = self.cell.step_projected(&xp.get(s)?, &state, None)?;
+                    state.h = (&state.h + p[s].as_tensor())?;
+                }
             }
+            None => state = self.cell.scan(&xt, state, false, None)?.1,
         }
         self.head.apply(&state.h)
     }
@@ -487,6 +507,29 @@ mod tests {
         )
         .unwrap();
         assert!(set_forget_bias(&gru, 1.0).is_err());
+    }
+
+    /// The claim of the demonstration, small: trained the same way on the same delay, the LSTM
+    /// (forget bias 6) learns to recall and the tanh RNN stays near chance (1/4).
+    #[test]
+    fn lstm_beats_rnn_at_a_delay() {
+        let run = |kind| {
+            let cfg = RecallConfig {
+                task: DelayedRecall {
+                    length: 25,
+                    classes: 4,
+                    distractors: 4,
+                },
+                hidden: 16,
+                steps: 250,
+                eval_batch: 256,
+                ..RecallConfig::new(kind)
+            };
+            train_delayed_recall(&cfg).unwrap().accuracy
+        };
+        let (rnn, lstm) = (run(CellKind::Rnn(Nonlinearity::Tanh)), run(CellKind::Lstm));
+        assert!(lstm > 0.9, "LSTM {lstm}");
+        assert!(rnn < 0.4, "RNN {rnn}");
     }
 
     /// A tiny run on a short delay learns (loss falls) and the report is complete.

@@ -9,7 +9,8 @@
 //! bidirectional) and the final states $h_n$ (and $c_n$) $\in \mathbb{R}^{LD \times B \times H}$
 //! ordered layer by layer, forward before backward, exactly as `torch.nn.RNN/LSTM/GRU`.
 //!
-//! Backpropagation through time is candle's reverse pass over the unrolled graph: the gradient
+//! Backpropagation through time is candle's reverse pass over the unrolled graph (for an LSTM on
+//! the CPU without a recurrent dropout mask, the hand-written pass of [`super::fused`]): the gradient
 //! reaching $h_t$ is $\partial L/\partial h_t = \partial L_t/\partial h_t + (\partial h_{t+1}/\partial h_t)^\top \partial L/\partial h_{t+1}$,
 //! a product of $T - t$ Jacobians (whence vanishing and exploding gradients, see
 //! [`super::demo`]); [`super::tbptt`] cuts it into windows.
@@ -283,7 +284,7 @@ impl Recurrent {
                     Some(s) => s[k].clone(),
                     None => State::zeros(cell, b, x)?,
                 };
-                let (seq, last) = run_direction(cell, &xin, start, dir == 1, h_mask.as_ref())?;
+                let (seq, last) = cell.scan(&xin, start, dir == 1, h_mask.as_ref())?;
                 outs.push(seq);
                 hs.push(last.h);
                 cs.extend(last.c);
@@ -304,29 +305,6 @@ impl Recurrent {
             },
         })
     }
-}
-
-/// Run one cell over time-major `x` $(T, B, I)$, backwards in time when `reverse`; returns the
-/// hidden states $(T, B, H)$ in time order and the final state.
-fn run_direction(
-    cell: &Cell,
-    x: &Tensor,
-    mut state: State,
-    reverse: bool,
-    h_mask: Option<&Tensor>,
-) -> Result<(Tensor, State)> {
-    let t = x.dim(0)?;
-    let xp = cell.project(x)?;
-    let mut hs = Vec::with_capacity(t);
-    for step in 0..t {
-        let s = if reverse { t - 1 - step } else { step };
-        state = cell.step_projected(&xp.get(s)?, &state, h_mask)?;
-        hs.push(state.h.clone());
-    }
-    if reverse {
-        hs.reverse();
-    }
-    Ok((Tensor::stack(&hs, 0)?, state))
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! - [`cell`]: one time step $h_t = f(x_t, h_{t-1})$ of each recurrence, PyTorch's gate order.
 //! - [`layer`]: a whole sequence $x \in \mathbb{R}^{B \times T \times I}$ through $L$ stacked
 //!   layers, each optionally bidirectional, with between-layer and variational dropout.
+//! - [`fused`]: the whole LSTM recurrence as one candle op with a hand-written backward pass,
+//!   used by [`cell::Cell::scan`] on the CPU.
 //! - [`tbptt`]: truncated backpropagation through time over long sequences.
 //! - [`demo`]: the delayed-recall task and the gradient norm $\|\partial L / \partial h_t\|$ as a
 //!   function of the distance to the loss, vanilla RNN against LSTM, and clipping.
@@ -30,5 +32,6 @@
 
 pub mod cell;
 pub mod demo;
+pub mod fused;
 pub mod layer;
 pub mod tbptt;
