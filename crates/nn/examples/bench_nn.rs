@@ -3,8 +3,9 @@
 //! mean training loss of the last epoch (the PyTorch side reports the same).
 //!
 //! Usage: bench_nn mlp|cnn X.npy y.npy EPOCHS BATCH [HIDDEN]
-//!   mlp: d -> HIDDEN -> HIDDEN -> classes, ReLU.
-//!   cnn: 1xSxS images, conv3x3(16)-ReLU-maxpool2-conv3x3(32)-ReLU-maxpool2-linear.
+//!   mlp: d -> HIDDEN -> HIDDEN -> classes, ReLU (fused into the linear layers).
+//!   cnn: 1xSxS images, conv3x3(16)-ReLU-maxpool2-conv3x3(32)-ReLU-maxpool2-linear (ReLU fused
+//!        into the convolutions).
 //!        bench_nn peak N REPEATS
 //!   peak: the machine's f32 matrix-multiply rate through candle's matmul (the `gemm` crate, the
 //!   kernel of our linear and convolution layers) on N x N x N, best of REPEATS; prints
@@ -14,7 +15,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use breadth_core::seeded_rng;
-use breadth_nn::activation::Activation;
 use breadth_nn::layers::conv::{Conv2d, ConvConfig};
 use breadth_nn::layers::linear::Linear;
 use breadth_nn::layers::pool::{Pool2d, PoolKind};
@@ -64,24 +64,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (net, xt) = match kind {
         "mlp" => {
             let net = Sequential::new()
-                .push(Linear::new(
-                    &mut params,
-                    "0",
-                    d,
-                    hidden,
-                    &mut rng,
-                    DType::F32,
-                )?)
-                .push(Activation::Relu)
-                .push(Linear::new(
-                    &mut params,
-                    "2",
-                    hidden,
-                    hidden,
-                    &mut rng,
-                    DType::F32,
-                )?)
-                .push(Activation::Relu)
+                .push(Linear::new(&mut params, "0", d, hidden, &mut rng, DType::F32)?.with_relu())
+                .push(
+                    Linear::new(&mut params, "2", hidden, hidden, &mut rng, DType::F32)?
+                        .with_relu(),
+                )
                 .push(Linear::new(
                     &mut params,
                     "4",
@@ -100,32 +87,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 dilation: 1,
             };
             let net = Sequential::new()
-                .push(Conv2d::new(
-                    &mut params,
-                    "c0",
-                    1,
-                    16,
-                    3,
-                    cfg,
-                    &mut rng,
-                    DType::F32,
-                )?)
-                .push(Activation::Relu)
+                .push(
+                    Conv2d::new(&mut params, "c0", 1, 16, 3, cfg, &mut rng, DType::F32)?
+                        .with_relu(),
+                )
                 .push(Pool2d {
                     kind: PoolKind::Max,
                     k: 2,
                 })
-                .push(Conv2d::new(
-                    &mut params,
-                    "c1",
-                    16,
-                    32,
-                    3,
-                    cfg,
-                    &mut rng,
-                    DType::F32,
-                )?)
-                .push(Activation::Relu)
+                .push(
+                    Conv2d::new(&mut params, "c1", 16, 32, 3, cfg, &mut rng, DType::F32)?
+                        .with_relu(),
+                )
                 .push(Pool2d {
                     kind: PoolKind::Max,
                     k: 2,

@@ -169,7 +169,7 @@ impl Arch {
             dilation: 1,
         };
         for (i, &out) in self.channels.iter().enumerate() {
-            seq = seq.push(Conv2d::new(
+            let conv = Conv2d::new(
                 params,
                 &format!("conv{i}"),
                 c,
@@ -178,18 +178,14 @@ impl Arch {
                 cfg,
                 rng,
                 DType::F32,
-            )?);
-            if self.batch_norm {
-                seq = seq.push(BatchNorm::new(
-                    params,
-                    &format!("bn{i}"),
-                    out,
-                    0.1,
-                    1e-5,
-                    DType::F32,
-                )?);
-            }
-            seq = seq.push(Activation::Relu);
+            )?;
+            // Without batch normalisation in between, ReLU runs inside the fused convolution.
+            seq = if self.batch_norm {
+                let bn = BatchNorm::new(params, &format!("bn{i}"), out, 0.1, 1e-5, DType::F32)?;
+                seq.push(conv).push(bn).push(Activation::Relu)
+            } else {
+                seq.push(conv.with_relu())
+            };
             if h >= 2 && w >= 2 {
                 seq = seq.push(Pool2d {
                     kind: PoolKind::Max,

@@ -40,6 +40,7 @@ pub mod gradcheck;
 pub mod init;
 pub mod layers;
 pub mod loss;
+pub mod matmul;
 pub mod mlp;
 pub mod optim;
 pub mod params;

@@ -242,19 +242,16 @@ fn build(
     let n_layers = sizes.len() - 1;
     for i in 0..n_layers {
         let name = format!("{i}");
-        seq = seq.push(Linear::new(
-            params,
-            &name,
-            sizes[i],
-            sizes[i + 1],
-            &mut rng,
-            DType::F32,
-        )?);
-        if i + 1 < n_layers {
-            seq = seq.push(activation);
-            if dropout > 0.0 {
-                seq = seq.push(Dropout::new(dropout)?);
-            }
+        let layer = Linear::new(params, &name, sizes[i], sizes[i + 1], &mut rng, DType::F32)?;
+        let hidden = i + 1 < n_layers;
+        // ReLU runs inside the linear layer's fused operation, the others after it.
+        seq = match (hidden, activation) {
+            (true, Activation::Relu) => seq.push(layer.with_relu()),
+            (true, a) => seq.push(layer).push(a),
+            (false, _) => seq.push(layer),
+        };
+        if hidden && dropout > 0.0 {
+            seq = seq.push(Dropout::new(dropout)?);
         }
     }
     Ok(seq)

@@ -45,7 +45,9 @@ use candle_core::{
 use rayon::prelude::*;
 
 use super::{Mode, Module};
+use crate::activation::relu_mask;
 use crate::init::Init;
+use crate::matmul::{by_dtype, gemm_into, values, with_values, zero, MatView, Threads};
 use crate::params::Params;
 
 /// Stride, zero padding and dilation, the same along every spatial axis.
@@ -363,98 +365,14 @@ impl Geometry {
     }
 }
 
-/// A strided matrix view for [`gemm_into`].
-#[derive(Clone, Copy)]
-struct MatView<'a, T> {
-    data: &'a [T],
-    rows: usize,
-    cols: usize,
-    row_stride: usize,
-    col_stride: usize,
-}
-
-impl<'a, T> MatView<'a, T> {
-    fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        MatView {
-            data,
-            rows,
-            cols,
-            row_stride: cols,
-            col_stride: 1,
-        }
-    }
-
-    fn t(self) -> Self {
-        MatView {
-            rows: self.cols,
-            cols: self.rows,
-            row_stride: self.col_stride,
-            col_stride: self.row_stride,
-            ..self
-        }
-    }
-
-    /// Every entry lies inside `data`.
-    fn in_bounds(&self) -> bool {
-        self.rows == 0
-            || self.cols == 0
-            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
-                < self.data.len()
-    }
-}
-
-/// `dst` (row-major, $m \times n$) $= A B$, or $\mathrel{+}= A B$ when `accumulate`, with the
-/// `gemm` crate (candle's CPU matmul kernel) on the calling thread.
-fn gemm_into<T: WithDType>(dst: &mut [T], a: MatView<'_, T>, b: MatView<'_, T>, accumulate: bool) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(
-        b.rows == k && dst.len() >= m * n && a.in_bounds() && b.in_bounds(),
-        "gemm_into: inconsistent shapes"
-    );
-    if k == 0 {
-        if !accumulate {
-            dst[..m * n].fill(zero::<T>());
-        }
-        return;
-    }
-    // SAFETY: the assertion above keeps every index gemm reads (a, b) or writes (dst) in bounds.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.col_stride as isize,
-            a.row_stride as isize,
-            b.data.as_ptr(),
-            b.col_stride as isize,
-            b.row_stride as isize,
-            if accumulate {
-                T::from_f64(1.0)
-            } else {
-                zero::<T>()
-            },
-            T::from_f64(1.0),
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 /// Images per task when the kernel gradient is summed over the batch: fixed, so that the
 /// order of the sum, hence the result, does not depend on the number of threads.
 const GRAD_CHUNK: usize = 8;
 
 impl Geometry {
     /// $Y_m = K\, \mathrm{im2col}(x_m) + b\,\mathbf{1}^\top$ for every image, in parallel
-    /// over the batch.
-    fn forward<T: WithDType>(&self, x: &[T], k: &[T], bias: &[T]) -> Vec<T> {
+    /// over the batch, then $\max(Y_m, 0)$ while the image is in cache when `relu`.
+    fn forward<T: WithDType>(&self, x: &[T], k: &[T], bias: &[T], relu: bool) -> Vec<T> {
         let (patch, pixels, out) = (self.patch(), self.pixels(), self.o * self.pixels());
         let mut y = vec![zero::<T>(); self.n * out];
         let kmat = MatView::row_major(k, self.o, patch);
@@ -467,7 +385,17 @@ impl Geometry {
                     for (row, &b) in yb.chunks_mut(pixels).zip(bias) {
                         row.fill(b);
                     }
-                    gemm_into(yb, kmat, MatView::row_major(cols, patch, pixels), true);
+                    gemm_into(
+                        yb,
+                        kmat,
+                        MatView::row_major(cols, patch, pixels),
+                        true,
+                        Threads::Caller,
+                    );
+                    if relu {
+                        let z = zero::<T>();
+                        yb.iter_mut().for_each(|v| *v = if *v > z { *v } else { z });
+                    }
                 },
             );
         y
@@ -491,6 +419,7 @@ impl Geometry {
                             MatView::row_major(gb, self.o, pixels),
                             cols,
                             t > 0,
+                            Threads::Caller,
                         );
                     }
                     acc
@@ -510,7 +439,13 @@ impl Geometry {
             .for_each_init(
                 || vec![zero::<T>(); patch * pixels],
                 |cols, (dxb, gb)| {
-                    gemm_into(cols, kt, MatView::row_major(gb, self.o, pixels), false);
+                    gemm_into(
+                        cols,
+                        kt,
+                        MatView::row_major(gb, self.o, pixels),
+                        false,
+                        Threads::Caller,
+                    );
                     self.col2im(cols, dxb);
                 },
             );
@@ -539,10 +474,6 @@ impl Geometry {
     }
 }
 
-fn zero<T: WithDType>() -> T {
-    T::from_f64(0.0)
-}
-
 /// Element-wise sum of equally long vectors, first to last.
 fn sum_in_order<T: WithDType>(parts: Vec<Vec<T>>, len: usize) -> Vec<T> {
     let mut parts = parts.into_iter();
@@ -555,25 +486,6 @@ fn sum_in_order<T: WithDType>(parts: Vec<Vec<T>>, len: usize) -> Vec<T> {
     acc
 }
 
-/// The values of a contiguous CPU tensor.
-fn values<'a, T: WithDType>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [T]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s.as_slice::<T>()?[a..b]),
-        None => candle_core::bail!("{what}: the fused convolution needs contiguous tensors"),
-    }
-}
-
-/// Runs `$f::<f32>` or `$f::<f64>` by the dtype of the first storage.
-macro_rules! by_dtype {
-    ($op:expr, $s:expr, $f:ident ( $($arg:expr),* )) => {
-        match $s.dtype() {
-            DType::F32 => $f::<f32>($($arg),*),
-            DType::F64 => $f::<f64>($($arg),*),
-            d => candle_core::bail!("{}: unsupported dtype {d:?}", $op),
-        }
-    };
-}
-
 /// Which tensor a backward op of the fused convolution returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ConvGrad {
@@ -583,8 +495,9 @@ enum ConvGrad {
     Kernel,
 }
 
-/// The fused convolution: (input, kernel, bias) to output; see [`conv2d_fused`].
-struct FusedConv2d(Geometry);
+/// The fused convolution: (input, kernel, bias) to output, followed by ReLU when the flag is
+/// set; see [`conv2d_fused`].
+struct FusedConv2d(Geometry, bool);
 
 /// A backward piece of [`FusedConv2d`], itself without a backward pass.
 struct FusedConv2dGrad(Geometry, ConvGrad);
@@ -608,6 +521,7 @@ impl CustomOp3 for FusedConv2d {
     ) -> Result<(CpuStorage, Shape)> {
         fn run<T: WithDType>(
             g: &Geometry,
+            relu: bool,
             (s1, l1): (&CpuStorage, &Layout),
             (s2, l2): (&CpuStorage, &Layout),
             (s3, l3): (&CpuStorage, &Layout),
@@ -615,10 +529,14 @@ impl CustomOp3 for FusedConv2d {
             let x = values::<T>(s1, l1, "conv2d input")?;
             let k = values::<T>(s2, l2, "conv2d kernel")?;
             let b = values::<T>(s3, l3, "conv2d bias")?;
-            Ok(T::to_cpu_storage_owned(g.forward(x, k, b)))
+            Ok(T::to_cpu_storage_owned(g.forward(x, k, b, relu)))
         }
-        let g = &self.0;
-        let storage = by_dtype!(self.name(), s1, run(g, (s1, l1), (s2, l2), (s3, l3)))?;
+        let (g, relu) = (&self.0, self.1);
+        let storage = by_dtype!(
+            self.name(),
+            s1.dtype(),
+            run(g, relu, (s1, l1), (s2, l2), (s3, l3))
+        )?;
         Ok((storage, Shape::from((g.n, g.o, g.oh, g.ow))))
     }
 
@@ -627,11 +545,23 @@ impl CustomOp3 for FusedConv2d {
         x: &Tensor,
         kernel: &Tensor,
         bias: &Tensor,
-        _res: &Tensor,
+        res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        fn masked<T: WithDType>(grad: &Tensor, res: &Tensor) -> Result<Tensor> {
+            let what = "conv2d backward";
+            let m = with_values::<T, _>(grad, what, |g| {
+                with_values::<T, _>(res, what, |y| Ok(relu_mask(g, y)))
+            })?;
+            Tensor::from_vec(m, grad.shape(), grad.device())
+        }
         let g = self.0;
         let grad = grad.contiguous()?;
+        let grad = if self.1 {
+            by_dtype!(self.name(), grad.dtype(), masked(&grad, res))?
+        } else {
+            grad
+        };
         // The input of a first layer is data: its gradient would be wasted work.
         let dx = if x.track_op() {
             Some(grad.apply_op2_no_bwd(kernel, &FusedConv2dGrad(g, ConvGrad::Input))?)
@@ -678,7 +608,7 @@ impl CustomOp2 for FusedConv2dGrad {
             }))
         }
         let (g, which) = (&self.0, self.1);
-        let storage = by_dtype!(self.name(), s1, run(g, which, (s1, l1), (s2, l2)))?;
+        let storage = by_dtype!(self.name(), s1.dtype(), run(g, which, (s1, l1), (s2, l2)))?;
         let shape = match which {
             ConvGrad::Input => Shape::from((g.n, g.c, g.h, g.w)),
             ConvGrad::Kernel => Shape::from((g.o, g.c, g.kh, g.kw)),
@@ -701,7 +631,7 @@ impl CustomOp1 for FusedConv2dBiasGrad {
             )?)))
         }
         let g = &self.0;
-        let storage = by_dtype!(self.name(), s, run(g, s, l))?;
+        let storage = by_dtype!(self.name(), s.dtype(), run(g, s, l))?;
         Ok((storage, Shape::from(g.o)))
     }
 }
@@ -716,6 +646,19 @@ impl CustomOp1 for FusedConv2dBiasGrad {
 /// $x$: $(n, c, h, w)$, kernel: $(o, c, k_h, k_w)$, bias $(o)$, result $(n, o, h', w')$; f32 or
 /// f64 on the CPU, elsewhere the composite [`conv2d_im2col`] (its test oracle).
 pub fn conv2d_fused(x: &Tensor, kernel: &Tensor, bias: &Tensor, cfg: ConvConfig) -> Result<Tensor> {
+    conv2d_fused_act(x, kernel, bias, cfg, false)
+}
+
+/// [`conv2d_fused`] followed by ReLU when `relu`, applied to each image's output while it is in
+/// cache; backward, the upstream gradient is masked by $[y > 0]$ (PyTorch's subgradient 0 at 0)
+/// in one pass before the three gradients. Off the fused path: the composite, then `relu`.
+pub fn conv2d_fused_act(
+    x: &Tensor,
+    kernel: &Tensor,
+    bias: &Tensor,
+    cfg: ConvConfig,
+    relu: bool,
+) -> Result<Tensor> {
     let g = Geometry::new(x, kernel, cfg)?;
     if bias.dims() != [g.o] {
         candle_core::bail!(
@@ -729,10 +672,14 @@ pub fn conv2d_fused(x: &Tensor, kernel: &Tensor, bias: &Tensor, cfg: ConvConfig)
         && kernel.dtype() == x.dtype()
         && bias.dtype() == x.dtype();
     if !fused {
-        return conv2d_im2col(x, kernel, cfg)?.broadcast_add(&bias.reshape((1, (), 1, 1))?);
+        let y = conv2d_im2col(x, kernel, cfg)?.broadcast_add(&bias.reshape((1, (), 1, 1))?)?;
+        return if relu { y.relu() } else { Ok(y) };
     }
-    x.contiguous()?
-        .apply_op3(&kernel.contiguous()?, &bias.contiguous()?, FusedConv2d(g))
+    x.contiguous()?.apply_op3(
+        &kernel.contiguous()?,
+        &bias.contiguous()?,
+        FusedConv2d(g, relu),
+    )
 }
 
 /// Convolution over images, $(n, c, h, w) \to (n, o, h', w')$, square kernels.
@@ -741,6 +688,7 @@ pub struct Conv2d {
     weight: Var,
     bias: Var,
     cfg: ConvConfig,
+    relu: bool,
 }
 
 impl Conv2d {
@@ -757,17 +705,29 @@ impl Conv2d {
     ) -> breadth_core::Result<Self> {
         let shape = [out_channels, in_channels, kernel, kernel];
         let (weight, bias) = register(params, name, &shape, cfg, rng, dtype)?;
-        Ok(Conv2d { weight, bias, cfg })
+        Ok(Self::from_vars(weight, bias, cfg))
     }
 
     /// A layer over existing variables: weight $(o, c, k_h, k_w)$, bias $(o)$.
     pub fn from_vars(weight: Var, bias: Var, cfg: ConvConfig) -> Self {
-        Conv2d { weight, bias, cfg }
+        Conv2d {
+            weight,
+            bias,
+            cfg,
+            relu: false,
+        }
     }
 
-    /// The convolution of `x`, $(n, c, h, w)$, through [`conv2d_fused`].
+    /// The same layer followed by ReLU inside its fused operation (see [`conv2d_fused_act`]);
+    /// the variables are shared.
+    pub fn with_relu(mut self) -> Self {
+        self.relu = true;
+        self
+    }
+
+    /// The convolution of `x`, $(n, c, h, w)$, through [`conv2d_fused_act`].
     pub fn apply(&self, x: &Tensor) -> Result<Tensor> {
-        conv2d_fused(x, &self.weight, &self.bias, self.cfg)
+        conv2d_fused_act(x, &self.weight, &self.bias, self.cfg, self.relu)
     }
 }
 
@@ -927,21 +887,26 @@ mod tests {
             ((2, 2, 6, 5), (3, 5, 5), (1, 3, 1)),
             ((10, 3, 6, 6), (4, 3, 3), (1, 1, 1)),
         ];
-        for ((n, c, h, w), (o, kh, kw), (stride, padding, dilation)) in cases {
+        for (case, ((n, c, h, w), (o, kh, kw), (stride, padding, dilation))) in
+            cases.into_iter().enumerate()
+        {
             let cfg = ConvConfig {
                 stride,
                 padding,
                 dilation,
             };
+            // Every other case with the fused ReLU (against candle's relu after the oracle).
+            let relu = case % 2 == 1;
             let x = Var::from_tensor(&draw(&[n, c, h, w])).unwrap();
             let k = Var::from_tensor(&draw(&[o, c, kh, kw])).unwrap();
             let b = Var::from_tensor(&draw(&[o])).unwrap();
-            let ours = conv2d_fused(&x, &k, &b, cfg).unwrap();
+            let ours = conv2d_fused_act(&x, &k, &b, cfg, relu).unwrap();
             let oracle = conv2d_im2col(&x, &k, cfg)
                 .unwrap()
                 .broadcast_add(&b.reshape((1, (), 1, 1)).unwrap())
                 .unwrap();
-            let what = format!("{:?} {:?} {cfg:?}", x.dims(), k.dims());
+            let oracle = if relu { oracle.relu().unwrap() } else { oracle };
+            let what = format!("{:?} {:?} {cfg:?} relu {relu}", x.dims(), k.dims());
             crate::test_support::assert_close(&ours, &oracle, 1e-5, &what);
             let g = draw(ours.dims());
             let ga = (&ours * &g).unwrap().sum_all().unwrap().backward().unwrap();
@@ -979,9 +944,15 @@ mod tests {
                 dilation,
             };
             let (x, k, b) = (draw(&[2, 2, 5, 7]), draw(&[3, 2, 3, 2]), draw(&[3]));
-            let err = check_gradients(|v| conv2d_fused(&v[0], &v[1], &v[2], cfg), &[x, k, b], 1e-6)
+            for relu in [false, true] {
+                let err = check_gradients(
+                    |v| conv2d_fused_act(&v[0], &v[1], &v[2], cfg, relu),
+                    &[x.clone(), k.clone(), b.clone()],
+                    1e-6,
+                )
                 .unwrap();
-            assert!(err < 1e-6, "{cfg:?}: {err:e}");
+                assert!(err < 1e-6, "{cfg:?} relu {relu}: {err:e}");
+            }
         }
     }
 
