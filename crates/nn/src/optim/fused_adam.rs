@@ -6,7 +6,7 @@
 //! (1 - \eta\lambda)\theta$), $m \leftarrow \beta_1 m + (1-\beta_1) g'$,
 //! $v \leftarrow \beta_2 v + (1-\beta_2) g'^2$,
 //! $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\,\frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}$
-//! (`torch.optim.Adam`'s order of operations), each element's arithmetic in f64. The tensors are
+//! (`torch.optim.Adam`'s order of operations), in the parameters' precision. The tensors are
 //! split into fixed chunks updated in parallel (rayon); elements are independent, so the result
 //! does not depend on the number of threads. No temporary tensor is allocated: the composite
 //! update in [`super::Optimizer`] (about ten element-wise tensor operations, each allocating its
@@ -60,9 +60,10 @@ pub(crate) fn supports(p: &Tensor) -> bool {
     p.device().is_cpu() && matches!(p.dtype(), DType::F32 | DType::F64) && p.is_contiguous()
 }
 
-/// Element types whose CPU storage can be borrowed mutably.
+/// Float element types whose CPU storage can be borrowed mutably.
 trait Elem: WithDType {
     fn values_mut(s: &mut CpuStorage) -> Option<&mut [Self]>;
+    fn sqrt(self) -> Self;
 }
 
 impl Elem for f32 {
@@ -72,6 +73,9 @@ impl Elem for f32 {
             _ => None,
         }
     }
+    fn sqrt(self) -> f32 {
+        f32::sqrt(self)
+    }
 }
 
 impl Elem for f64 {
@@ -80,6 +84,9 @@ impl Elem for f64 {
             CpuStorage::F64(v) => Some(v),
             _ => None,
         }
+    }
+    fn sqrt(self) -> f64 {
+        f64::sqrt(self)
     }
 }
 
@@ -140,8 +147,9 @@ pub(crate) fn adam_step(
     by_dtype!("fused-adam", p.dtype(), run(p, &g, m, v, h))
 }
 
-/// The element-wise update over slices of equal length.
-fn update<T: WithDType>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &AdamStep) {
+/// The element-wise update over slices of equal length, in the parameters' own precision
+/// (as `torch.optim.Adam`; f32 arithmetic vectorises twice as wide as f64).
+fn update<T: Elem>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &AdamStep) {
     let t = h.step as i32;
     let step_size = h.lr / (1.0 - h.beta1.powi(t));
     let inv_bc2_sqrt = 1.0 / (1.0 - h.beta2.powi(t)).sqrt();
@@ -150,20 +158,20 @@ fn update<T: WithDType>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &Adam
     } else {
         (h.weight_decay, 1.0)
     };
-    let (b1, b2) = (h.beta1, h.beta2);
+    let c = |x: f64| T::from_f64(x);
+    let (b1, b2, one_b1, one_b2) = (c(h.beta1), c(h.beta2), c(1.0 - h.beta1), c(1.0 - h.beta2));
+    let (l2, shrink, step_size, inv_bc2_sqrt, eps) =
+        (c(l2), c(shrink), c(step_size), c(inv_bc2_sqrt), c(h.eps));
     p.par_chunks_mut(CHUNK)
         .zip(m.par_chunks_mut(CHUNK))
         .zip(v.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK)))
         .for_each(|((pc, mc), (vc, gc))| {
-            for (((pi, mi), vi), gi) in pc.iter_mut().zip(mc).zip(vc).zip(gc) {
-                let theta = pi.to_f64();
-                let grad = gi.to_f64() + l2 * theta;
-                let mn = b1 * mi.to_f64() + (1.0 - b1) * grad;
-                let vn = b2 * vi.to_f64() + (1.0 - b2) * grad * grad;
-                let denom = vn.sqrt() * inv_bc2_sqrt + h.eps;
-                *pi = T::from_f64(theta * shrink - step_size * mn / denom);
-                *mi = T::from_f64(mn);
-                *vi = T::from_f64(vn);
+            for (((pi, mi), vi), &gi) in pc.iter_mut().zip(mc).zip(vc).zip(gc) {
+                let theta = *pi;
+                let grad = gi + l2 * theta;
+                *mi = b1 * *mi + one_b1 * grad;
+                *vi = b2 * *vi + one_b2 * grad * grad;
+                *pi = theta * shrink - step_size * *mi / (vi.sqrt() * inv_bc2_sqrt + eps);
             }
         });
 }
