@@ -11,9 +11,11 @@
 //! Histograms hold $(G, H, n)$ per bin per feature. They are built row by row from a row-major
 //! copy of the bins, so a row's $d$ bins are one contiguous read and its gradient pair is loaded
 //! once for all features (LightGBM's row-wise mode); large leaves are cut into fixed blocks of
-//! rows built in parallel and summed in block order, so results do not depend on the thread
-//! count. After a split only the smaller child's histogram is built; the larger is the parent's
-//! minus it. Each threshold is tried with the missing bin on the right and, when the node has missing
+//! rows built in parallel and summed in block order, smaller ones share their features out in
+//! groups (each bin still sums its rows in order), so results do not depend on the thread
+//! count. When every hessian is 1 (unweighted squared error) the counts $n$ are read off $H$
+//! instead of being accumulated. After a split only the smaller child's histogram is built; the
+//! larger is the parent's minus it. Partitions are stable and branch-free. Each threshold is tried with the missing bin on the right and, when the node has missing
 //! values, on the left: the better one is the learned default direction.
 //!
 //! **Monotone constraints** (LightGBM's "basic" method): each leaf carries bounds
