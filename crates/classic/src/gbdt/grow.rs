@@ -11,9 +11,11 @@
 //! Histograms hold $(G, H, n)$ per bin per feature. They are built row by row from a row-major
 //! copy of the bins, so a row's $d$ bins are one contiguous read and its gradient pair is loaded
 //! once for all features (LightGBM's row-wise mode); large leaves are cut into fixed blocks of
-//! rows built in parallel and summed in block order, so results do not depend on the thread
-//! count. After a split only the smaller child's histogram is built; the larger is the parent's
-//! minus it. Each threshold is tried with the missing bin on the right and, when the node has missing
+//! rows built in parallel and summed in block order, smaller ones share their features out in
+//! groups (each bin still sums its rows in order), so results do not depend on the thread
+//! count. When every hessian is 1 (unweighted squared error) the counts $n$ are read off $H$
+//! instead of being accumulated. After a split only the smaller child's histogram is built; the
+//! larger is the parent's minus it. Partitions are stable and branch-free. Each threshold is tried with the missing bin on the right and, when the node has missing
 //! values, on the left: the better one is the learned default direction.
 //!
 //! **Monotone constraints** (LightGBM's "basic" method): each leaf carries bounds
@@ -167,6 +169,10 @@ pub(crate) type Hist = Vec<[Sums; N_SLOTS]>;
 pub(crate) const HIST_BLOCK: usize = 1 << 13;
 const MAX_HIST_BLOCKS: usize = 16;
 
+/// Below this many rows a histogram is built on one thread: handing feature groups to other
+/// threads would cost more than the rows themselves.
+const MIN_PARALLEL_ROWS: usize = 1024;
+
 /// How many rows ahead the histogram and partition loops prefetch: leaves' rows are scattered,
 /// so without it every row waits for a cache miss (LightGBM prefetches likewise).
 const PREFETCH_AHEAD: usize = 16;
@@ -186,35 +192,61 @@ fn prefetch<T>(s: &[T], k: usize) {
     let _ = (s, k);
 }
 
-/// Add `rows` to `hist`, reading each row's bins as `d` contiguous bytes of the row-major
-/// matrix `rowwise` (one cache line per row instead of one per feature) and its gradient pair
-/// once for all features. Accumulates in f64 from f32 gradients, LightGBM's precision choice.
-fn accumulate(
+/// Add `rows` to `hist`, the histograms of features `f0..f0 + hist.len()`, reading each row's
+/// bins of those features as contiguous bytes of the row-major matrix `rowwise` (one cache line
+/// per row instead of one per feature) and its gradient pair once for all of them. Accumulates in
+/// f64 from f32 gradients, LightGBM's precision choice. Without `COUNT` the row counts are left
+/// alone (see [`Grower::histogram`]), which saves one of the two memory updates per entry.
+fn accumulate<const COUNT: bool>(
     rowwise: &[u8],
     d: usize,
+    f0: usize,
     rows: &[u32],
     gh: &[[f32; 2]],
     hist: &mut [[Sums; N_SLOTS]],
 ) {
+    let w = hist.len();
+    if w == 0 {
+        return;
+    }
     for (j, &i) in rows.iter().enumerate() {
         if let Some(&ahead) = rows.get(j + PREFETCH_AHEAD) {
-            let a = ahead as usize;
-            prefetch(gh, a);
+            let a = ahead as usize * d + f0;
+            prefetch(gh, ahead as usize);
             // A row's bytes may straddle two cache lines.
-            prefetch(rowwise, a * d);
-            prefetch(rowwise, a * d + d - 1);
+            prefetch(rowwise, a);
+            prefetch(rowwise, a + w - 1);
         }
         let i = i as usize;
         let [g, h] = gh[i];
         let (g, h) = (g as f64, h as f64);
         // Zipping with the row keeps the bin-indexed accesses free of bounds checks: a `u8`
         // always lies inside a block of 256 slots.
-        for (hf, &b) in hist.iter_mut().zip(&rowwise[i * d..(i + 1) * d]) {
+        for (hf, &b) in hist.iter_mut().zip(&rowwise[i * d + f0..i * d + f0 + w]) {
             let e = &mut hf[b as usize];
             e.g += g;
             e.h += h;
-            e.n += 1;
+            if COUNT {
+                e.n += 1;
+            }
         }
+    }
+}
+
+/// [`accumulate`] with or without the row counts.
+fn accumulate_with(
+    count: bool,
+    rowwise: &[u8],
+    d: usize,
+    f0: usize,
+    rows: &[u32],
+    gh: &[[f32; 2]],
+    hist: &mut [[Sums; N_SLOTS]],
+) {
+    if count {
+        accumulate::<true>(rowwise, d, f0, rows, gh, hist)
+    } else {
+        accumulate::<false>(rowwise, d, f0, rows, gh, hist)
     }
 }
 
@@ -260,36 +292,61 @@ impl<'a> Grower<'a> {
     }
 
     #[cfg(test)]
-    pub(crate) fn histogram_for_test(&self, gh: &[[f32; 2]], start: usize, end: usize) -> Hist {
-        self.histogram(gh, start, end)
+    pub(crate) fn histogram_for_test(
+        &self,
+        gh: &[[f32; 2]],
+        start: usize,
+        end: usize,
+        unit_hessian: bool,
+    ) -> Hist {
+        self.histogram(gh, start, end, unit_hessian)
     }
 
-    /// Histogram of `rows[start..end]` over all features.
-    fn histogram(&self, gh: &[[f32; 2]], start: usize, end: usize) -> Hist {
+    /// Histogram of `rows[start..end]` over all features. With `unit_hessian` (every row's
+    /// hessian is exactly 1, as in unweighted squared error) the counts are not accumulated but
+    /// read off the hessian sums afterwards: a sum of ones is exact in f64 below $2^{53}$.
+    fn histogram(&self, gh: &[[f32; 2]], start: usize, end: usize, unit_hessian: bool) -> Hist {
         let rows = &self.rows[start..end];
         let d = self.mapper.n_features();
+        let count = !unit_hessian;
         let empty = || vec![[Sums::default(); N_SLOTS]; d];
-        if rows.len() <= HIST_BLOCK {
-            let mut hist = empty();
-            accumulate(&self.rowwise, d, rows, gh, &mut hist);
-            return hist;
-        }
-        let block = rows.len().div_ceil(MAX_HIST_BLOCKS).max(HIST_BLOCK);
-        let mut parts: Vec<Hist> = rows
-            .par_chunks(block)
-            .map(|blk| {
-                let mut hist = empty();
-                accumulate(&self.rowwise, d, blk, gh, &mut hist);
-                hist
-            })
-            .collect();
-        let rest = parts.split_off(1);
-        let mut hist = parts.pop().expect("at least two blocks");
-        hist.par_iter_mut().enumerate().for_each(|(f, hf)| {
-            for p in &rest {
-                hf.iter_mut().zip(&p[f]).for_each(|(a, b)| a.add(b));
+        let mut hist = if rows.len() <= HIST_BLOCK {
+            // A leaf too small for row blocks still shares out its features: each group of
+            // features is built over all the rows in order, so every bin sums the same terms in
+            // the same order as one sequential pass, whatever the grouping or thread count.
+            let group = if rows.len() < MIN_PARALLEL_ROWS {
+                d
+            } else {
+                d.div_ceil(2 * rayon::current_num_threads())
             }
-        });
+            .max(1);
+            let mut hist = empty();
+            hist.par_chunks_mut(group).enumerate().for_each(|(k, hg)| {
+                accumulate_with(count, &self.rowwise, d, k * group, rows, gh, hg)
+            });
+            hist
+        } else {
+            let block = rows.len().div_ceil(MAX_HIST_BLOCKS).max(HIST_BLOCK);
+            let mut parts: Vec<Hist> = rows
+                .par_chunks(block)
+                .map(|blk| {
+                    let mut hist = empty();
+                    accumulate_with(count, &self.rowwise, d, 0, blk, gh, &mut hist);
+                    hist
+                })
+                .collect();
+            let rest = parts.split_off(1);
+            let mut hist = parts.pop().expect("at least two blocks");
+            hist.par_iter_mut().enumerate().for_each(|(f, hf)| {
+                for p in &rest {
+                    hf.iter_mut().zip(&p[f]).for_each(|(a, b)| a.add(b));
+                }
+            });
+            hist
+        };
+        if unit_hessian {
+            hist.iter_mut().flatten().for_each(|e| e.n = e.h as u64);
+        }
         hist
     }
 
@@ -387,9 +444,33 @@ impl<'a> Grower<'a> {
             .filter(|c| c.gain > cfg.min_split_gain && c.gain > 0.0)
     }
 
+    #[cfg(test)]
+    pub(crate) fn partition_for_test(
+        &mut self,
+        start: usize,
+        end: usize,
+        feature: usize,
+        bin: u8,
+        missing_left: bool,
+    ) -> usize {
+        let c = Candidate {
+            gain: 0.0,
+            feature,
+            bin,
+            missing_left,
+            left: Sums::default(),
+            right: Sums::default(),
+            left_out: 0.0,
+            right_out: 0.0,
+        };
+        self.partition(start, end, &c)
+    }
+
     /// Stable partition of `rows[start..end]` by split `c`; returns where the right side
-    /// starts. Fixed chunks are counted, then scattered into `scratch` in parallel (each chunk
-    /// owns its slices of the left and right regions), then copied back.
+    /// starts. Fixed chunks are split in parallel into their slices of `scratch` in one
+    /// branch-free pass (left rows from the front in order, right rows from the back in reverse:
+    /// the side is unpredictable, so a branch would miss half the time), then each chunk's two
+    /// runs are copied back in parallel to their places in the left and right regions.
     fn partition(&mut self, start: usize, end: usize, c: &Candidate) -> usize {
         let col = &self.bins[c.feature * self.n..(c.feature + 1) * self.n];
         let goes_left = |i: u32| {
@@ -400,47 +481,41 @@ impl<'a> Grower<'a> {
                 b <= c.bin
             }
         };
-        const CHUNK: usize = 1 << 15;
+        const CHUNK: usize = 1 << 12;
         let rows = &mut self.rows[start..end];
+        let scratch = &mut self.scratch[..rows.len()];
         let counts: Vec<usize> = rows
             .par_chunks(CHUNK)
-            .map(|ch| {
-                let mut left = 0;
+            .zip(scratch.par_chunks_mut(CHUNK))
+            .map(|(ch, sc)| {
+                let (mut a, mut b) = (0, sc.len());
                 for (j, &i) in ch.iter().enumerate() {
                     if let Some(&ahead) = ch.get(j + PREFETCH_AHEAD) {
                         prefetch(col, ahead as usize);
                     }
-                    left += usize::from(goes_left(i));
+                    let left = goes_left(i);
+                    sc[if left { a } else { b - 1 }] = i;
+                    a += usize::from(left);
+                    b -= usize::from(!left);
                 }
-                left
+                a
             })
             .collect();
         let n_left: usize = counts.iter().sum();
-        let (mut lefts, mut rights) = self.scratch[..rows.len()].split_at_mut(n_left);
+        let (mut lefts, mut rights) = rows.split_at_mut(n_left);
         let mut jobs = Vec::with_capacity(counts.len());
-        for (ch, &nl) in rows.chunks(CHUNK).zip(&counts) {
+        for (sc, &nl) in scratch.chunks(CHUNK).zip(&counts) {
             let (l, rest) = std::mem::take(&mut lefts).split_at_mut(nl);
             lefts = rest;
-            let (r, rest) = std::mem::take(&mut rights).split_at_mut(ch.len() - nl);
+            let (r, rest) = std::mem::take(&mut rights).split_at_mut(sc.len() - nl);
             rights = rest;
-            jobs.push((ch, l, r));
+            jobs.push((sc, l, r));
         }
-        jobs.into_par_iter().for_each(|(ch, l, r)| {
-            let (mut a, mut b) = (0, 0);
-            for (j, &i) in ch.iter().enumerate() {
-                if let Some(&ahead) = ch.get(j + PREFETCH_AHEAD) {
-                    prefetch(col, ahead as usize);
-                }
-                if goes_left(i) {
-                    l[a] = i;
-                    a += 1;
-                } else {
-                    r[b] = i;
-                    b += 1;
-                }
-            }
+        jobs.into_par_iter().for_each(|(sc, l, r)| {
+            let (sl, sr) = sc.split_at(l.len());
+            l.copy_from_slice(sl);
+            r.iter_mut().zip(sr.iter().rev()).for_each(|(a, b)| *a = *b);
         });
-        rows.copy_from_slice(&self.scratch[..rows.len()]);
         start + n_left
     }
 
@@ -448,7 +523,8 @@ impl<'a> Grower<'a> {
     pub(crate) fn grow(&mut self, gh: &[[f32; 2]], cfg: &GrowConfig, active: &[bool]) -> Grown {
         let d = self.mapper.n_features();
         let n_rows = self.rows.len();
-        let hist = self.histogram(gh, 0, n_rows);
+        let unit_hessian = gh.iter().all(|p| p[1] == 1.0);
+        let hist = self.histogram(gh, 0, n_rows, unit_hessian);
         // Every row lies in exactly one bin of any feature: feature 0's bins sum to the node.
         let mut sums = Sums::default();
         hist.first().into_iter().flatten().for_each(|b| sums.add(b));
@@ -517,7 +593,7 @@ impl<'a> Grower<'a> {
             } else {
                 (mid, leaf.end)
             };
-            let small = self.histogram(gh, s_start, s_end);
+            let small = self.histogram(gh, s_start, s_end, unit_hessian);
             let mut large = leaf.hist;
             large.par_iter_mut().zip(&small).for_each(|(lf, sf)| {
                 lf.iter_mut().zip(sf).for_each(|(a, b)| *a = a.sub(b));

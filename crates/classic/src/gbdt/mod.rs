@@ -1145,9 +1145,6 @@ mod tests {
             _ if rng.random::<f64>() < 0.05 => f64::NAN,
             _ => rng.random::<f64>(),
         });
-        let gh: Vec<[f32; 2]> = (0..n)
-            .map(|_| [rng.random::<f32>() - 0.5, rng.random::<f32>()])
-            .collect();
         let mapper = BinMapper::fit(x.view(), 64, 100_000);
         assert_eq!(mapper.n_bins(1), 1);
         let bins = mapper.transform(x.view());
@@ -1156,24 +1153,77 @@ mod tests {
         g.rows = (0..n as u32).collect();
         g.rows.shuffle(&mut rng);
         let tol = 1e-12 * n as f64;
-        let parent = g.histogram_for_test(&gh, 0, n);
-        assert_hist_close(&parent, &slow_histogram(&bins, n, d, &gh, &g.rows), tol);
-        // Parent minus the first 1000 rows equals the histogram of the others.
-        let left = g.histogram_for_test(&gh, 0, 1000);
-        assert_hist_close(
-            &left,
-            &slow_histogram(&bins, n, d, &gh, &g.rows[..1000]),
-            tol,
-        );
-        let right = slow_histogram(&bins, n, d, &gh, &g.rows[1000..]);
-        for ((p, l), r) in parent
-            .iter()
-            .flatten()
-            .zip(left.iter().flatten())
-            .zip(right.iter().flatten())
-        {
-            assert_eq!(p.n - l.n, r.n);
-            assert!((p.g - l.g - r.g).abs() < tol && (p.h - l.h - r.h).abs() < tol);
+        let random: Vec<[f32; 2]> = (0..n)
+            .map(|_| [rng.random::<f32>() - 0.5, rng.random::<f32>()])
+            .collect();
+        let unit: Vec<[f32; 2]> = random.iter().map(|p| [p[0], 1.0]).collect();
+        // The kernel that reads counts off unit hessians, and the counting one on both.
+        for (gh, unit_hessian) in [(&random, false), (&unit, false), (&unit, true)] {
+            let parent = g.histogram_for_test(gh, 0, n, unit_hessian);
+            assert_hist_close(&parent, &slow_histogram(&bins, n, d, gh, &g.rows), tol);
+            // A leaf built on one thread and one whose features are shared out.
+            for m in [500, 3000] {
+                let left = g.histogram_for_test(gh, 0, m, unit_hessian);
+                assert_hist_close(&left, &slow_histogram(&bins, n, d, gh, &g.rows[..m]), tol);
+                // Parent minus the first m rows equals the histogram of the others.
+                let right = slow_histogram(&bins, n, d, gh, &g.rows[m..]);
+                for ((p, l), r) in parent
+                    .iter()
+                    .flatten()
+                    .zip(left.iter().flatten())
+                    .zip(right.iter().flatten())
+                {
+                    assert_eq!(p.n - l.n, r.n);
+                    assert!((p.g - l.g - r.g).abs() < tol && (p.h - l.h - r.h).abs() < tol);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partition_is_stable_and_matches_a_filter() {
+        let mut rng = seeded_rng(5);
+        // Enough rows for several partition chunks; feature 0 has missing values.
+        let (n, d) = (20_000, 2);
+        let x = Array2::from_shape_fn((n, d), |_| {
+            if rng.random::<f64>() < 0.1 {
+                f64::NAN
+            } else {
+                rng.random::<f64>()
+            }
+        });
+        let mapper = BinMapper::fit(x.view(), 32, 100_000);
+        let bins = mapper.transform(x.view());
+        let mut g = Grower::new(&bins, n, &mapper);
+        for missing_left in [false, true] {
+            g.rows = (0..n as u32).collect();
+            g.rows.shuffle(&mut rng);
+            let before = g.rows.clone();
+            let (start, end) = (1234, 17_777);
+            let mid = g.partition_for_test(start, end, 0, 9, missing_left);
+            let goes_left = |i: u32| {
+                let b = bins[i as usize];
+                if b == binning::MISSING_BIN {
+                    missing_left
+                } else {
+                    b <= 9
+                }
+            };
+            let want: Vec<u32> = before[start..end]
+                .iter()
+                .copied()
+                .filter(|&i| goes_left(i))
+                .chain(
+                    before[start..end]
+                        .iter()
+                        .copied()
+                        .filter(|&i| !goes_left(i)),
+                )
+                .collect();
+            assert_eq!(&g.rows[start..end], &want[..]);
+            assert_eq!(mid - start, want.iter().filter(|&&i| goes_left(i)).count());
+            assert_eq!(&g.rows[..start], &before[..start]);
+            assert_eq!(&g.rows[end..], &before[end..]);
         }
     }
 
@@ -1257,6 +1307,30 @@ mod tests {
                 .build()
                 .unwrap()
                 .install(|| p.fit(&cancer).unwrap())
+        };
+        assert_eq!(fit_with(1), fit_with(3));
+        // Leaves large enough to share their features out, three classes, missing values.
+        let mut rng = seeded_rng(9);
+        let n = 3000;
+        let x = Array2::from_shape_fn((n, 6), |(i, j)| {
+            if (i + j) % 11 == 0 {
+                f64::NAN
+            } else {
+                rng.random::<f64>() + (i % 3) as f64 * 0.2 * j as f64
+            }
+        });
+        let y: Vec<usize> = (0..n).map(|i| i % 3).collect();
+        let names = vec!["a".into(), "b".into(), "c".into()];
+        let data = Dataset::new(x)
+            .with_target(Target::classes(y, names).unwrap())
+            .unwrap();
+        let p = GbdtClassifierParams::default().n_estimators(5);
+        let fit_with = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| p.fit(&data).unwrap())
         };
         assert_eq!(fit_with(1), fit_with(3));
     }

@@ -106,17 +106,28 @@ impl Objective {
     ) {
         use rayon::prelude::*;
         if self == Objective::Multiclass {
-            let mut p = f.to_vec();
-            p.par_chunks_mut(k).for_each(softmax);
+            // One pass per row: its softmax stays in a small buffer and feeds all K gradient
+            // arrays, which are cut into the same row chunks so each job owns its pieces.
+            const CHUNK: usize = 4096;
             let factor = k as f64 / (k as f64 - 1.0);
-            for (c, g) in gh.iter_mut().enumerate() {
-                g.par_iter_mut().enumerate().for_each(|(i, out)| {
-                    let pc = p[i * k + c];
-                    let target = if y[i] as usize == c { 1.0 } else { 0.0 };
-                    let hess = (factor * pc * (1.0 - pc)).max(1e-16);
-                    *out = [((pc - target) * w[i]) as f32, (hess * w[i]) as f32];
-                });
-            }
+            let mut pieces: Vec<_> = gh.iter_mut().map(|g| g.chunks_mut(CHUNK)).collect();
+            let jobs: Vec<Vec<&mut [[f32; 2]]>> = (0..y.len().div_ceil(CHUNK))
+                .map(|_| pieces.iter_mut().filter_map(Iterator::next).collect())
+                .collect();
+            jobs.into_par_iter().enumerate().for_each(|(j, mut outs)| {
+                let mut p = vec![0.0; k];
+                for r in 0..outs.first().map_or(0, |o| o.len()) {
+                    let i = j * CHUNK + r;
+                    p.copy_from_slice(&f[i * k..(i + 1) * k]);
+                    softmax(&mut p);
+                    for (c, out) in outs.iter_mut().enumerate() {
+                        let pc = p[c];
+                        let target = if y[i] as usize == c { 1.0 } else { 0.0 };
+                        let hess = (factor * pc * (1.0 - pc)).max(1e-16);
+                        out[r] = [((pc - target) * w[i]) as f32, (hess * w[i]) as f32];
+                    }
+                }
+            });
             return;
         }
         gh[0].par_iter_mut().enumerate().for_each(|(i, out)| {
