@@ -201,8 +201,8 @@ pub(crate) fn exp_in_place(v: &mut [f64]) {
 fn exp_one(x: f64) -> f64 {
     const LOG2E: f64 = std::f64::consts::LOG2_E;
     // fdlibm's split of ln 2: n * LN2_HI is exact for |n| < 2^11.
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // 1.5 * 2^52: adding it rounds to an integer that sits in the low mantissa bits.
     const SHIFT: f64 = 6_755_399_441_055_744.0;
     let xc = x.clamp(-708.0, 709.0);
@@ -254,14 +254,14 @@ impl Kernel {
             }
             _ => {
                 for v in dots.iter_mut() {
-                    *v = self.from_dot(*v, 0.0);
+                    *v = self.value_from_dot(*v, 0.0);
                 }
             }
         }
     }
 
     /// $K$ from $x^\top z$ and $\lVert x\rVert^2 + \lVert z\rVert^2$.
-    fn from_dot(&self, xz: f64, norms: f64) -> f64 {
+    fn value_from_dot(&self, xz: f64, norms: f64) -> f64 {
         match *self {
             Kernel::Linear => xz,
             Kernel::Poly {
@@ -281,7 +281,7 @@ impl Kernel {
 
     /// $K(x, z)$ given $\lVert x\rVert^2$ and $\lVert z\rVert^2$ (used by RBF only).
     pub fn eval_with_norms(&self, x: &[f64], z: &[f64], xx: f64, zz: f64) -> f64 {
-        self.from_dot(dot(x, z), xx + zz)
+        self.value_from_dot(dot(x, z), xx + zz)
     }
 }
 
