@@ -184,6 +184,15 @@ out["linear_svc_hinge"] = {"C": 0.1, "coef": lst(lsvch.coef_), "intercept": lst(
 out["linear_svc_wine_ovr"] = {"C": 0.05, "coef": lst(lsvcm.coef_), "intercept": lst(lsvcm.intercept_)}
 dump("svm", out)
 
+# SMO iterates at the default tolerance (shrinking and gradient reconstruction included): the
+# iteration count, support and dual coefficients of libsvm on a synthetic binary problem.
+Xsmo, ysmo = datasets.make_classification(n_samples=400, n_features=6, n_informative=4, flip_y=0.1, random_state=7)
+smo = SVC(C=10.0, kernel="rbf", gamma="scale").fit(Xsmo, ysmo)
+dump("svm_iterations", {
+    "X": lst(Xsmo), "y": [int(v) for v in ysmo], "C": 10.0,
+    "n_iter": [int(v) for v in smo.n_iter_], **svc(smo, Xsmo),
+})
+
 # ---------------- discriminant analysis ----------------
 lda = LinearDiscriminantAnalysis(solver="svd").fit(Xi, yi)
 lda_e = LinearDiscriminantAnalysis(solver="eigen", shrinkage=0.1).fit(Xw, yw)

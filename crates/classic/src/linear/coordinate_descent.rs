@@ -7,9 +7,9 @@
 //! and $\lambda_2 = \alpha(1-\rho)n$, one coordinate update is the closed form
 //! $$w_j \leftarrow \frac{S(x_j^\top r + \lVert x_j\rVert^2 w_j,\ \lambda_1)}{\lVert x_j\rVert^2 + \lambda_2},
 //! \qquad S(z, t) = \operatorname{sign}(z)\max(\lvert z\rvert - t, 0),$$
-//! visiting coordinates cyclically or in random order. After a sweep whose largest change is
-//! below `tol` times the largest weight, the duality gap $G$ (Friedman et al. / scikit-learn's
-//! `enet_coordinate_descent`) is computed and the run stops once $G <$ `tol` $\lVert y\rVert^2$.
+//! visiting coordinates cyclically or in random order. After a sweep whose largest change is at
+//! most `tol` times the largest weight, the duality gap $G$ (Friedman et al. / scikit-learn's
+//! `enet_coordinate_descent`) is computed and the run stops once $G \le$ `tol` $\lVert y\rVert^2$.
 //!
 //! Two kernels: the *naive* one keeps the residual $r$ ($O(n)$ per update) and the *Gram* one keeps
 //! $Gw$ with $G = X^\top X$ precomputed by GEMM ($O(d)$ per update, $O(nd^2)$ once). The
@@ -231,7 +231,7 @@ pub(crate) fn coordinate_descent(
             dw_max = dw_max.max((new - old).abs());
             w_max = w_max.max(new.abs());
         }
-        if w_max == 0.0 || dw_max / w_max < s.tol || it + 1 == s.max_iter {
+        if w_max == 0.0 || dw_max / w_max <= s.tol || it + 1 == s.max_iter {
             gap = match design {
                 Design::Naive { xt, y } => dual_gap(
                     &column_dots(xt.view(), Some(&state)),
@@ -247,7 +247,7 @@ pub(crate) fn coordinate_descent(
                     dual_gap(&(q - &state), r_norm2, yy - wq, w, l1, l2)
                 }
             };
-            if gap < tol {
+            if gap <= tol {
                 return CdOutcome {
                     n_iter: it + 1,
                     gap,

@@ -34,7 +34,6 @@ use breadth_core::validate::check_finite;
 use breadth_core::{Dataset, Error, Result, Target};
 use ndarray::parallel::prelude::*;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip};
-use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 /// Coefficients $W$ ($m \times d$) and intercepts $b$ ($m$) of an affine map.
@@ -195,16 +194,15 @@ fn weighted_means(x: ArrayView2<'_, f64>, weights: Option<ArrayView1<'_, f64>>) 
 }
 
 /// $\sqrt{s_i}(x_i - \bar x)$ for every row, in row- or column-major order, written in
-/// parallel: by blocks of rows (row-major) or by bands of columns (column-major, read through
-/// small row tiles so both the reads and the writes stay in cache).
+/// parallel by blocks of rows. Column-major output goes through tiles of [`TILE_ROWS`] rows: one
+/// contiguous read of the tile (it stays in cache while each of its columns is gathered) and
+/// contiguous writes of every column's piece, so neither side strides across memory pages.
 fn centered_copy(
     x: ArrayView2<'_, f64>,
     offset: &Array1<f64>,
     sqrt_w: Option<&Array1<f64>>,
     column_major: bool,
 ) -> Array2<f64> {
-    const BAND: usize = 8;
-    const TILE: usize = 64;
     let (n, d) = x.dim();
     let scale = |i: usize| sqrt_w.map_or(1.0, |s| s[i]);
     if !column_major {
@@ -226,38 +224,33 @@ fn centered_copy(
     }
     let xs = x.as_standard_layout();
     let src = xs.as_slice().expect("standard layout");
-    let off = offset.as_slice().expect("a fresh vector is contiguous");
-    let sw = sqrt_w.map(|s| s.as_slice().expect("a fresh vector is contiguous"));
     let mut out = Array2::zeros((n, d).f());
-    let cols = out
-        .as_slice_memory_order_mut()
-        .expect("a fresh array is contiguous");
-    cols.par_chunks_mut(BAND * n)
+    out.axis_chunks_iter_mut(Axis(0), TILE_ROWS)
+        .into_par_iter()
         .enumerate()
-        .for_each(|(band, chunk)| {
-            let j0 = band * BAND;
-            let width = chunk.len() / n;
-            let off = &off[j0..j0 + width];
-            // Transpose through a small tile: contiguous reads of row pieces, contiguous
-            // writes of column pieces.
-            let mut tile = [[0.0f64; TILE]; BAND];
-            for i0 in (0..n).step_by(TILE) {
-                let rows = TILE.min(n - i0);
-                for ii in 0..rows {
-                    let i = i0 + ii;
-                    let s = sw.map_or(1.0, |s| s[i]);
-                    let row = &src[i * d + j0..i * d + j0 + width];
-                    for (jj, (v, m)) in row.iter().zip(off).enumerate() {
-                        tile[jj][ii] = (v - m) * s;
-                    }
-                }
-                for (jj, t) in tile.iter().enumerate().take(width) {
-                    chunk[jj * n + i0..jj * n + i0 + rows].copy_from_slice(&t[..rows]);
+        .for_each(|(b, mut tile)| {
+            let (i0, rows) = (b * TILE_ROWS, tile.nrows());
+            let block = &src[i0 * d..(i0 + rows) * d];
+            let mut s = [1.0; TILE_ROWS];
+            for (ii, s) in s.iter_mut().take(rows).enumerate() {
+                *s = scale(i0 + ii);
+            }
+            for (j, mut col) in tile.axis_iter_mut(Axis(1)).enumerate() {
+                let col = col
+                    .as_slice_mut()
+                    .expect("a column-major array has contiguous columns");
+                let m = offset[j];
+                for (ii, (o, s)) in col.iter_mut().zip(&s).enumerate() {
+                    *o = (block[ii * d + j] - m) * s;
                 }
             }
         });
     out
 }
+
+/// Rows per tile of the column-major centered copy: a tile of a few hundred features stays in
+/// the second-level cache.
+const TILE_ROWS: usize = 64;
 
 fn center_in(
     x: ArrayView2<'_, f64>,

@@ -11,7 +11,11 @@
 //! the end) and a kernel *cache* keeps recently used rows of $K$ (single precision, as libsvm),
 //! evicting the least recently used first; a row is computed only over the active variables
 //! (completed later if the active set grows). Iterations cost $O(n_{active})$ plus, on a cache
-//! miss, a kernel row over the active set, $O(n_{active} d)$.
+//! miss, a kernel row over the active set, $O(n_{active} d)$: dot products then the kernel over
+//! the whole row (the RBF exponentials by a vectorized $e^x$), compiled for AVX-512 or AVX2 when
+//! the processor has them and split into fixed chunks across threads; the solver runs on a thread
+//! of the pool so that these splits are cheap. Values never depend on the thread count or the
+//! instruction set.
 //!
 //! Ties are broken as libsvm breaks them and the variable order evolves through the same swaps,
 //! so the iterates follow libsvm's and the support vectors coincide with scikit-learn's.
@@ -23,8 +27,7 @@
 //! # // Exercised through breadth_classic::svm::svc; see its tests.
 //! ```
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
@@ -39,11 +42,82 @@ const TAU: f64 = 1e-12;
 /// (entries of shrunk points stay unknown, NaN, until a full row is asked for) and rows are
 /// evicted least recently used first.
 pub(crate) struct KernelMatrix<'a> {
-    x: ArrayView2<'a, f64>,
+    points: Points<'a>,
+    cache: Mutex<Cache>,
+}
+
+/// The thread-safe part of a [`KernelMatrix`]: the points and their squared norms.
+struct Points<'a> {
+    /// The features, row-major, `d` per row.
+    x: &'a [f64],
+    d: usize,
     idx: Vec<usize>,
     norms: Vec<f64>,
     kernel: Kernel,
-    cache: RefCell<Cache>,
+}
+
+impl Points<'_> {
+    #[inline(always)]
+    fn point(&self, a: usize) -> &[f64] {
+        let start = self.idx[a] * self.d;
+        &self.x[start..start + self.d]
+    }
+
+    /// $K(a, b)$ for the points `bs`, in parallel over fixed chunks (so the values do not depend
+    /// on the number of threads, each being computed alone).
+    fn kernel_values(&self, a: usize, bs: &[usize]) -> Vec<f64> {
+        const CHUNK: usize = 1024;
+        let mut out = vec![0.0; bs.len()];
+        if bs.len() >= 2 * CHUNK {
+            out.par_chunks_mut(CHUNK)
+                .zip(bs.par_chunks(CHUNK))
+                .for_each(|(o, b)| self.fill_widest(a, b, o));
+        } else {
+            self.fill_widest(a, bs, &mut out);
+        }
+        out
+    }
+
+    /// [`Self::fill`] compiled for the widest vector instructions the processor has (AVX-512 or
+    /// AVX2, detected at run time). Without fused multiply-add every variant performs the same
+    /// IEEE operations, so the values are identical.
+    fn fill_widest(&self, a: usize, bs: &[usize], out: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the processor supports the instructions the function was compiled for.
+                return unsafe { self.fill_avx512(a, bs, out) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: as above.
+                return unsafe { self.fill_avx2(a, bs, out) };
+            }
+        }
+        self.fill(a, bs, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn fill_avx512(&self, a: usize, bs: &[usize], out: &mut [f64]) {
+        self.fill(a, bs, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fill_avx2(&self, a: usize, bs: &[usize], out: &mut [f64]) {
+        self.fill(a, bs, out)
+    }
+
+    /// `out[t]` = $K(a, b_t)$: the dot products, then the kernel over the whole slice.
+    #[inline(always)]
+    fn fill(&self, a: usize, bs: &[usize], out: &mut [f64]) {
+        let pa = self.point(a);
+        for (o, &b) in out.iter_mut().zip(bs) {
+            *o = dot(pa, self.point(b));
+        }
+        self.kernel
+            .apply_to_dots(self.norms[a], &self.norms, bs, out);
+    }
 }
 
 /// `Cache::valid` of a row with every entry computed.
@@ -51,7 +125,7 @@ const COMPLETE: u64 = u64::MAX;
 
 /// Cached rows with a doubly linked LRU list over row indices; index `n` is the list's head.
 struct Cache {
-    rows: Vec<Option<Rc<[f32]>>>,
+    rows: Vec<Option<Arc<[f32]>>>,
     /// The active-set epoch a row is filled for, or [`COMPLETE`].
     valid: Vec<u64>,
     prev: Vec<usize>,
@@ -107,50 +181,49 @@ impl<'a> KernelMatrix<'a> {
         kernel: Kernel,
         cache_bytes: usize,
     ) -> Self {
-        let norms = idx
-            .iter()
-            .map(|&i| {
-                let r = x.row(i);
-                let s = r.as_slice().expect("row-major features");
-                dot(s, s)
+        let n = idx.len();
+        let mut points = Points {
+            x: x.to_slice().expect("row-major features"),
+            d: x.ncols(),
+            idx,
+            norms: Vec::new(),
+            kernel,
+        };
+        points.norms = (0..n)
+            .map(|a| {
+                let p = points.point(a);
+                dot(p, p)
             })
             .collect();
-        let n = idx.len();
         let capacity = (cache_bytes / (4 * n.max(1))).max(2);
         KernelMatrix {
-            x,
-            norms,
-            kernel,
-            cache: RefCell::new(Cache::new(n, capacity)),
-            idx,
+            points,
+            cache: Mutex::new(Cache::new(n, capacity)),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.idx.len()
-    }
-
-    fn point(&self, a: usize) -> &[f64] {
-        self.x
-            .row(self.idx[a])
-            .to_slice()
-            .expect("row-major features")
+        self.points.idx.len()
     }
 
     /// $K(a, a)$ in double precision.
     pub fn diag(&self, a: usize) -> f64 {
-        let p = self.point(a);
-        self.kernel
-            .eval_with_norms(p, p, self.norms[a], self.norms[a])
+        let (p, nn) = (&self.points, self.points.norms[a]);
+        p.kernel.eval_with_norms(p.point(a), p.point(a), nn, nn)
     }
 
     /// The row $K(a, \cdot)$: whole with `None`, else valid at least at the points `active` of
     /// `Some((active, epoch))`. The epoch names the active set: a row filled for the current
     /// epoch is reused as is, while a larger set (a new epoch) fills in only unknown entries.
-    pub fn row(&self, a: usize, active: Option<(&[usize], u64)>) -> Rc<[f32]> {
+    pub fn row(&self, a: usize, active: Option<(&[usize], u64)>) -> Arc<[f32]> {
         let n = self.len();
         let (full, epoch) = (active.is_none(), active.map_or(COMPLETE, |(_, e)| e));
-        let mut cache = self.cache.borrow_mut();
+        // One solver uses the cache at a time: the lock is never contended (and never poisoned
+        // but by a panic, after which the rows are still consistent).
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let cached = cache.rows[a].take();
         if let Some(r) = &cached {
             cache.unlink(a);
@@ -175,22 +248,10 @@ impl<'a> KernelMatrix<'a> {
                 .collect(),
             None => (0..n).filter(|&b| row[b].is_nan()).collect(),
         };
-        let pa = self.point(a);
-        let na = self.norms[a];
-        // Borrow only the thread-safe parts (not the cache) for the parallel map.
-        let (x, idx, norms, kernel) = (&self.x, &self.idx, &self.norms, self.kernel);
-        let compute = |&b: &usize| {
-            let pb = x.row(idx[b]).to_slice().expect("row-major features");
-            kernel.eval_with_norms(pa, pb, na, norms[b]) as f32
-        };
-        let values: Vec<f32> = if missing.len() >= 2048 {
-            missing.par_iter().map(compute).collect()
-        } else {
-            missing.iter().map(compute).collect()
-        };
-        let slots = Rc::make_mut(&mut row);
+        let values = self.points.kernel_values(a, &missing);
+        let slots = Arc::make_mut(&mut row);
         for (&b, v) in missing.iter().zip(values) {
-            slots[b] = v;
+            slots[b] = v as f32;
         }
         cache.valid[a] = if full { COMPLETE } else { epoch };
         cache.rows[a] = Some(row.clone());
@@ -212,6 +273,8 @@ pub(crate) struct Problem {
 pub(crate) struct Solution {
     pub alpha: Vec<f64>,
     pub rho: f64,
+    /// Iterations (pairs updated), as libsvm counts them.
+    pub n_iter: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -242,13 +305,13 @@ struct State<'k, 'a> {
 
 impl State<'_, '_> {
     /// Variable `t`'s kernel row, valid at the active variables.
-    fn row(&self, t: usize) -> Rc<[f32]> {
+    fn row(&self, t: usize) -> Arc<[f32]> {
         let active = &self.point[..self.active_size];
         self.km.row(self.point[t], Some((active, self.epoch)))
     }
 
     /// Variable `t`'s kernel row, valid at every variable.
-    fn full_row(&self, t: usize) -> Rc<[f32]> {
+    fn full_row(&self, t: usize) -> Arc<[f32]> {
         self.km.row(self.point[t], None)
     }
 
@@ -561,6 +624,18 @@ pub(crate) fn solve(
     shrinking: bool,
     max_iter: Option<usize>,
 ) -> Solution {
+    // Run on a thread of the pool: each kernel row's parallel loop then starts with a cheap
+    // fork, where from outside the pool every row would be a cross-thread hand-off and wait.
+    rayon::scope(|_| solve_in_pool(km, prob, eps, shrinking, max_iter))
+}
+
+fn solve_in_pool(
+    km: &KernelMatrix<'_>,
+    prob: Problem,
+    eps: f64,
+    shrinking: bool,
+    max_iter: Option<usize>,
+) -> Solution {
     let l = prob.y.len();
     let qd = prob.point.iter().map(|&a| km.diag(a)).collect();
     let mut s = State {
@@ -621,5 +696,9 @@ pub(crate) fn solve(
     for t in 0..l {
         alpha[s.active_set[t]] = s.alpha[t];
     }
-    Solution { alpha, rho }
+    Solution {
+        alpha,
+        rho,
+        n_iter: iter,
+    }
 }

@@ -266,10 +266,13 @@ pub struct Svc {
     classes: Vec<String>,
     platt: Option<Vec<Sigmoid>>,
     n_features: usize,
+    /// SMO iterations per pair (absent from model files written before it was recorded).
+    #[serde(default)]
+    n_iter: Vec<usize>,
 }
 
 /// One binary C-SVM on rows `pos` (+1) then `neg` (-1); returns coefficients $\alpha_i y_i$ in
-/// that order and $\rho$.
+/// that order, $\rho$ and the number of SMO iterations.
 fn binary_svc(
     x: ArrayView2<'_, f64>,
     pos: &[usize],
@@ -277,7 +280,7 @@ fn binary_svc(
     c: &[f64],
     kernel: Kernel,
     s: &KernelSettings,
-) -> (Vec<f64>, f64) {
+) -> (Vec<f64>, f64, usize) {
     let idx: Vec<usize> = pos.iter().chain(neg).copied().collect();
     let l = idx.len();
     let km = KernelMatrix::new(x, idx.clone(), kernel, s.cache_bytes());
@@ -294,6 +297,7 @@ fn binary_svc(
     (
         sol.alpha.iter().zip(&y).map(|(a, y)| a * y).collect(),
         sol.rho,
+        sol.n_iter,
     )
 }
 
@@ -427,10 +431,12 @@ impl Fit for SvcParams {
         let mut pair_coef = Vec::new();
         let mut rho = Vec::new();
         let mut platt = Vec::new();
+        let mut n_iter = Vec::new();
         for a in 0..k {
             for b in a + 1..k {
                 let (pos, neg) = (&groups[present[a]], &groups[present[b]]);
-                let (coef, r) = binary_svc(x.view(), pos, neg, &c, kernel, &self.settings);
+                let (coef, r, it) = binary_svc(x.view(), pos, neg, &c, kernel, &self.settings);
+                n_iter.push(it);
                 for (t, &i) in pos.iter().chain(neg.iter()).enumerate() {
                     if coef[t] != 0.0 {
                         nonzero[i] = true;
@@ -487,6 +493,7 @@ impl Fit for SvcParams {
             classes: names.to_vec(),
             platt: self.probability.then_some(platt),
             n_features: data.n_features(),
+            n_iter,
         })
     }
 }
@@ -534,7 +541,7 @@ impl SvcParams {
             if tp.is_empty() || tn.is_empty() {
                 continue;
             }
-            let (coef, rho) = binary_svc(x, &tp, &tn, c, kernel, &self.settings);
+            let (coef, rho, _) = binary_svc(x, &tp, &tn, c, kernel, &self.settings);
             let idx: Vec<usize> = tp.iter().chain(&tn).copied().collect();
             for &t in &perm[begin..end] {
                 let xi = x.row(all[t].0).to_vec();
@@ -553,6 +560,10 @@ impl SvcParams {
 }
 
 impl Svc {
+    /// SMO iterations of each one-vs-one pair (scikit-learn's `n_iter_`).
+    pub fn n_iter(&self) -> &[usize] {
+        &self.n_iter
+    }
     /// Indices of the support vectors in the training data, grouped by class.
     pub fn support(&self) -> &[usize] {
         &self.support
@@ -933,6 +944,34 @@ mod tests {
             vec1(expected).to_vec()
         };
         assert_close(dec.as_slice().unwrap(), &expected, 1e-4, what);
+    }
+
+    /// At libsvm's default tolerance, with shrinking and gradient reconstruction, the iterates
+    /// follow libsvm's: the same iteration count and the same support. Fixture
+    /// svm_iterations.json from reference/linear.py (scikit-learn 1.9.1).
+    #[test]
+    fn smo_takes_libsvm_iterations_at_the_default_tolerance() {
+        let f = fixture("svm_iterations");
+        let x = mat(&f["X"]);
+        let y = ints(&f["y"]);
+        let ds = Dataset::new(x.clone())
+            .with_target(breadth_core::Target::classes(y, vec!["0".into(), "1".into()]).unwrap())
+            .unwrap();
+        let m = SvcParams::default().c(10.0).fit(&ds).unwrap();
+        assert_eq!(m.n_iter(), ints(&f["n_iter"]).as_slice());
+        assert_eq!(m.support(), ints(&f["support"]).as_slice());
+        assert_close(
+            m.dual_coef().as_slice().unwrap(),
+            mat(&f["dual_coef"]).as_slice().unwrap(),
+            1e-6,
+            "dual_coef",
+        );
+        assert_close(
+            m.intercept().as_slice().unwrap(),
+            vec1(&f["intercept"]).as_slice().unwrap(),
+            1e-6,
+            "intercept",
+        );
     }
 
     #[test]
