@@ -267,23 +267,42 @@ fn gates_forward<T: Elem>(g: GatesFwd<'_, T>) {
         let (ai, rest) = a.split_at_mut(h);
         let (af, rest) = rest.split_at_mut(h);
         let (ag, ao) = rest.split_at_mut(h);
-        let (ao, c_prev, c) = (&mut ao[..h], &c_prev[..h], &mut c[..h]);
-        let (tanh_c, h_out) = (&mut tanh_c[..h], &mut h_out[..h]);
-        for j in 0..h {
-            let i = ai[j].sigmoid();
-            let f = af[j].sigmoid();
-            let gv = ag[j].tanh();
-            let o = ao[j].sigmoid();
-            ai[j] = i;
-            af[j] = f;
-            ag[j] = gv;
-            ao[j] = o;
-            let cv = f * c_prev[j] + i * gv;
-            let tc = cv.tanh();
-            c[j] = cv;
-            tanh_c[j] = tc;
-            h_out[j] = o * tc;
-        }
+        gate_row_forward(ai, af, ag, ao, c_prev, c, tanh_c, h_out);
+    }
+}
+
+/// One row of [`gates_forward`]. Separate `&mut` arguments tell LLVM the eight slices do not
+/// overlap (slices cut from one buffer inside a function would need more run-time alias checks
+/// than the vectoriser allows, and the loop stayed scalar).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gate_row_forward<T: Elem>(
+    ai: &mut [T],
+    af: &mut [T],
+    ag: &mut [T],
+    ao: &mut [T],
+    c_prev: &[T],
+    c: &mut [T],
+    tanh_c: &mut [T],
+    h_out: &mut [T],
+) {
+    let h = ai.len();
+    let (af, ag, ao, c_prev) = (&mut af[..h], &mut ag[..h], &mut ao[..h], &c_prev[..h]);
+    let (c, tanh_c, h_out) = (&mut c[..h], &mut tanh_c[..h], &mut h_out[..h]);
+    for j in 0..h {
+        let i = ai[j].sigmoid();
+        let f = af[j].sigmoid();
+        let gv = ag[j].tanh();
+        let o = ao[j].sigmoid();
+        ai[j] = i;
+        af[j] = f;
+        ag[j] = gv;
+        ao[j] = o;
+        let cv = f * c_prev[j] + i * gv;
+        let tc = cv.tanh();
+        c[j] = cv;
+        tanh_c[j] = tc;
+        h_out[j] = o * tc;
     }
 }
 
@@ -306,7 +325,7 @@ pub(crate) struct GatesBwd<'a, T> {
 /// The gate gradients of the module docs, row by row.
 #[inline(always)]
 fn gates_backward<T: Elem>(g: GatesBwd<'_, T>) {
-    let (h, one) = (g.h, T::one());
+    let h = g.h;
     let rows = g
         .gates
         .chunks_exact(4 * h)
@@ -321,20 +340,45 @@ fn gates_backward<T: Elem>(g: GatesBwd<'_, T>) {
         let (dai, rest) = da.split_at_mut(h);
         let (daf, rest) = rest.split_at_mut(h);
         let (dag, dao) = rest.split_at_mut(h);
-        let (go, dao) = (&go[..h], &mut dao[..h]);
-        let (tanh_c, c_prev, dout, dh) = (&tanh_c[..h], &c_prev[..h], &dout[..h], &dh[..h]);
-        let dc = &mut dc[..h];
-        for j in 0..h {
-            let (i, f, gv, o) = (gi[j], gf[j], gg[j], go[j]);
-            let tc = tanh_c[j];
-            let dht = dout[j] + dh[j];
-            let dct = dc[j] + dht * o * (one - tc * tc);
-            dai[j] = dct * gv * i * (one - i);
-            daf[j] = dct * c_prev[j] * f * (one - f);
-            dag[j] = dct * i * (one - gv * gv);
-            dao[j] = dht * tc * o * (one - o);
-            dc[j] = dct * f;
-        }
+        gate_row_backward(
+            [gi, gf, gg, go],
+            tanh_c,
+            c_prev,
+            dout,
+            dh,
+            dc,
+            [dai, daf, dag, dao],
+        );
+    }
+}
+
+/// One row of [`gates_backward`], its slices as separate arguments for the reason given at
+/// [`gate_row_forward`].
+#[inline(always)]
+fn gate_row_backward<T: Elem>(
+    [gi, gf, gg, go]: [&[T]; 4],
+    tanh_c: &[T],
+    c_prev: &[T],
+    dout: &[T],
+    dh: &[T],
+    dc: &mut [T],
+    [dai, daf, dag, dao]: [&mut [T]; 4],
+) {
+    let (h, one) = (gi.len(), T::one());
+    let (gf, gg, go) = (&gf[..h], &gg[..h], &go[..h]);
+    let (dai, daf, dag, dao) = (&mut dai[..h], &mut daf[..h], &mut dag[..h], &mut dao[..h]);
+    let (tanh_c, c_prev, dout, dh) = (&tanh_c[..h], &c_prev[..h], &dout[..h], &dh[..h]);
+    let dc = &mut dc[..h];
+    for j in 0..h {
+        let (i, f, gv, o) = (gi[j], gf[j], gg[j], go[j]);
+        let tc = tanh_c[j];
+        let dht = dout[j] + dh[j];
+        let dct = dc[j] + dht * o * (one - tc * tc);
+        dai[j] = dct * gv * i * (one - i);
+        daf[j] = dct * c_prev[j] * f * (one - f);
+        dag[j] = dct * i * (one - gv * gv);
+        dao[j] = dht * tc * o * (one - o);
+        dc[j] = dct * f;
     }
 }
 
