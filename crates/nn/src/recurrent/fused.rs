@@ -24,6 +24,11 @@
 //! caller's projection turns $\bar p$ into $\bar x$ and $\bar W_{ih}$ through candle's matmul
 //! backward.
 //!
+//! **Parallelism.** The rows of a batch never interact, so the batch is cut into fixed blocks of
+//! 16 rows and each block runs all $T$ steps (forward, then backward) on its own rayon task, with
+//! sequential per-step GEMMs: no synchronisation per step, and results that do not depend on the
+//! thread count. The f32 gate loops are compiled for AVX2 as well and chosen at run time.
+//!
 //! Shapes: inputs $p$ $(T, B, 4H)$, $W_{hh}$ $(4H, H)$, $s_0 = [h_0; c_0; b]$ flattened
 //! $(2BH + 4H)$ (a `CustomOp3` takes three tensors); output
 //! $(T + 1, B, H)$: $h_t$ at row $t$ in time order (also when run backwards in time), then the
@@ -58,11 +63,12 @@ use std::sync::Mutex;
 use candle_core::{bail, CpuStorage, CustomOp3, DType, Layout, Result, Shape, Tensor, WithDType};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
 
 use super::cell::State;
 
 /// The element types the fused kernels run on.
-pub(crate) trait Elem: WithDType {
+pub(crate) trait Elem: WithDType + faer::traits::RealField {
     fn tanh(self) -> Self;
     fn sigmoid(self) -> Self;
     /// `dst (+)= a b` with faer.
@@ -72,7 +78,17 @@ pub(crate) trait Elem: WithDType {
         a: MatRef<'_, Self>,
         b: MatRef<'_, Self>,
         par: Par,
-    );
+    ) {
+        matmul(dst, accum, a, b, Self::one(), par);
+    }
+    /// One step's gate pass over a block of rows ([`gates_forward`]).
+    fn gates_forward(g: GatesFwd<'_, Self>) {
+        gates_forward(g);
+    }
+    /// One step's gate gradients over a block of rows ([`gates_backward`]).
+    fn gates_backward(g: GatesBwd<'_, Self>) {
+        gates_backward(g);
+    }
 }
 
 impl Elem for f32 {
@@ -86,14 +102,21 @@ impl Elem for f32 {
     fn sigmoid(self) -> Self {
         1.0 / (1.0 + exp_f32(-self))
     }
-    fn gemm(
-        dst: MatMut<'_, Self>,
-        accum: Accum,
-        a: MatRef<'_, Self>,
-        b: MatRef<'_, Self>,
-        par: Par,
-    ) {
-        matmul(dst, accum, a, b, 1.0, par);
+    fn gates_forward(g: GatesFwd<'_, Self>) {
+        #[cfg(target_arch = "x86_64")]
+        if avx2::available() {
+            // SAFETY: the CPU has the features `avx2::gates_forward` is compiled for.
+            return unsafe { avx2::gates_forward(g) };
+        }
+        gates_forward(g);
+    }
+    fn gates_backward(g: GatesBwd<'_, Self>) {
+        #[cfg(target_arch = "x86_64")]
+        if avx2::available() {
+            // SAFETY: as above.
+            return unsafe { avx2::gates_backward(g) };
+        }
+        gates_backward(g);
     }
 }
 
@@ -107,14 +130,27 @@ impl Elem for f64 {
     fn sigmoid(self) -> Self {
         1.0 / (1.0 + (-self).exp())
     }
-    fn gemm(
-        dst: MatMut<'_, Self>,
-        accum: Accum,
-        a: MatRef<'_, Self>,
-        b: MatRef<'_, Self>,
-        par: Par,
-    ) {
-        matmul(dst, accum, a, b, 1.0, par);
+}
+
+/// The f32 gate loops compiled for AVX2 (8 lanes) and chosen at run time: a default x86-64
+/// build only has SSE2, and the gate pass (five exponentials per cell) was a quarter of a
+/// training step there.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{GatesBwd, GatesFwd};
+
+    pub(super) fn available() -> bool {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn gates_forward(g: GatesFwd<'_, f32>) {
+        super::gates_forward(g);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn gates_backward(g: GatesBwd<'_, f32>) {
+        super::gates_backward(g);
     }
 }
 
@@ -124,10 +160,12 @@ impl Elem for f64 {
 #[inline(always)]
 fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
-    // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer without `round()`.
+    // Adding 1.5 * 2^23 rounds to the nearest integer k and leaves k in the low mantissa bits,
+    // so 2^k is built with integer adds and shifts (no float-to-int conversion in the loop).
     const MAGIC: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let k = (x * LOG2E + MAGIC) - MAGIC;
+    let kf = x * LOG2E + MAGIC;
+    let k = kf - MAGIC;
     let r = x - k * 0.693_359_4 + k * 2.121_944_4e-4;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -136,19 +174,15 @@ fn exp_f32(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
     let y = p * r * r + r + 1.0;
-    y * f32::from_bits(((k as i32 + 127) as u32) << 23)
+    // The bits of MAGIC shifted left by 23 vanish (its low 9 bits are zero), leaving (k+127)<<23.
+    y * f32::from_bits(kf.to_bits().wrapping_add(127) << 23)
 }
 
-/// faer's parallelism for an $(m \times k)(k \times n)$ product: threads only when candle may use
-/// them (RAYON_NUM_THREADS) and the product is big enough to pay for the hand-off.
-fn par_for(m: usize, n: usize, k: usize) -> Par {
-    let threads = candle_core::utils::get_num_threads();
-    if threads > 1 && m * n * k >= 1 << 20 {
-        Par::rayon(threads)
-    } else {
-        Par::Seq
-    }
-}
+/// Batch rows per parallel task. Rows of a batch never interact in the recurrence, so each block
+/// runs all $T$ steps on its own thread with no hand-off per step (a parallel GEMM per step cost
+/// more in synchronisation than it saved at these sizes). The size is fixed, not derived from
+/// the thread count, so the results do not depend on it.
+const ROWS: usize = 16;
 
 /// Sizes of one scan and the order it visits time.
 #[derive(Debug, Clone, Copy)]
@@ -178,15 +212,183 @@ struct Saved<T> {
     tanh_cells: Vec<T>,
 }
 
-/// Block `read` (shared) and block `write` (mutable) of `len` elements each, `read != write`.
-fn read_write<T>(v: &mut [T], read: usize, write: usize, len: usize) -> (&[T], &mut [T]) {
-    if read < write {
-        let (lo, hi) = v.split_at_mut(write * len);
-        (&lo[read * len..(read + 1) * len], &mut hi[..len])
-    } else {
-        let (lo, hi) = v.split_at_mut(read * len);
-        (&hi[..len], &mut lo[write * len..(write + 1) * len])
+/// Cut a time-major buffer (`per_step` values per time step, `width` per batch row) into the
+/// blocks of [`ROWS`] rows: `result[k][t]` is block `k`'s rows at time step `t`.
+fn split_blocks<T>(buf: &mut [T], per_step: usize, width: usize) -> Vec<Vec<&mut [T]>> {
+    let mut blocks: Vec<Vec<&mut [T]>> = Vec::new();
+    for step in buf.chunks_exact_mut(per_step) {
+        for (k, piece) in step.chunks_mut(ROWS * width).enumerate() {
+            if k == blocks.len() {
+                blocks.push(Vec::new());
+            }
+            blocks[k].push(piece);
+        }
     }
+    blocks
+}
+
+/// Entry `read` (shared) and entry `write` (mutable) of `v`, `read != write`.
+fn read_write<'a, T>(v: &'a mut [&mut [T]], read: usize, write: usize) -> (&'a [T], &'a mut [T]) {
+    if read < write {
+        let (lo, hi) = v.split_at_mut(write);
+        (&*lo[read], &mut *hi[0])
+    } else {
+        let (lo, hi) = v.split_at_mut(read);
+        (&*hi[0], &mut *lo[write])
+    }
+}
+
+/// Arguments of one step's gate pass over a block of rows.
+pub(crate) struct GatesFwd<'a, T> {
+    h: usize,
+    /// Pre-activations in, activated gates out, `(rows, 4H)`.
+    a: &'a mut [T],
+    c_prev: &'a [T],
+    c: &'a mut [T],
+    tanh_c: &'a mut [T],
+    h_out: &'a mut [T],
+}
+
+/// The gate non-linearities and the cell update, row by row over the four gate blocks (written
+/// with slices of known length $H$ so the loop vectorises).
+#[inline(always)]
+fn gates_forward<T: Elem>(g: GatesFwd<'_, T>) {
+    let h = g.h;
+    let rows =
+        g.a.chunks_exact_mut(4 * h)
+            .zip(g.c_prev.chunks_exact(h))
+            .zip(g.c.chunks_exact_mut(h))
+            .zip(
+                g.tanh_c
+                    .chunks_exact_mut(h)
+                    .zip(g.h_out.chunks_exact_mut(h)),
+            );
+    for (((a, c_prev), c), (tanh_c, h_out)) in rows {
+        let (ai, rest) = a.split_at_mut(h);
+        let (af, rest) = rest.split_at_mut(h);
+        let (ag, ao) = rest.split_at_mut(h);
+        gate_row_forward(ai, af, ag, ao, c_prev, c, tanh_c, h_out);
+    }
+}
+
+/// One row of [`gates_forward`]. Separate `&mut` arguments tell LLVM the eight slices do not
+/// overlap (slices cut from one buffer inside a function would need more run-time alias checks
+/// than the vectoriser allows, and the loop stayed scalar).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gate_row_forward<T: Elem>(
+    ai: &mut [T],
+    af: &mut [T],
+    ag: &mut [T],
+    ao: &mut [T],
+    c_prev: &[T],
+    c: &mut [T],
+    tanh_c: &mut [T],
+    h_out: &mut [T],
+) {
+    let h = ai.len();
+    let (af, ag, ao, c_prev) = (&mut af[..h], &mut ag[..h], &mut ao[..h], &c_prev[..h]);
+    let (c, tanh_c, h_out) = (&mut c[..h], &mut tanh_c[..h], &mut h_out[..h]);
+    for j in 0..h {
+        let i = ai[j].sigmoid();
+        let f = af[j].sigmoid();
+        let gv = ag[j].tanh();
+        let o = ao[j].sigmoid();
+        ai[j] = i;
+        af[j] = f;
+        ag[j] = gv;
+        ao[j] = o;
+        let cv = f * c_prev[j] + i * gv;
+        let tc = cv.tanh();
+        c[j] = cv;
+        tanh_c[j] = tc;
+        h_out[j] = o * tc;
+    }
+}
+
+/// Arguments of one step's gate gradients over a block of rows.
+pub(crate) struct GatesBwd<'a, T> {
+    h: usize,
+    /// Activated gates `(rows, 4H)`.
+    gates: &'a [T],
+    tanh_c: &'a [T],
+    c_prev: &'a [T],
+    /// Gradient reaching $h_t$ from the output, and from step $t + 1$.
+    dout: &'a [T],
+    dh: &'a [T],
+    /// $\bar c_t$ from step $t + 1$ in, $\bar c_{t-1}$ out.
+    dc: &'a mut [T],
+    /// Pre-activation gradients out, `(rows, 4H)`.
+    da: &'a mut [T],
+}
+
+/// The gate gradients of the module docs, row by row.
+#[inline(always)]
+fn gates_backward<T: Elem>(g: GatesBwd<'_, T>) {
+    let h = g.h;
+    let rows = g
+        .gates
+        .chunks_exact(4 * h)
+        .zip(g.da.chunks_exact_mut(4 * h))
+        .zip(g.tanh_c.chunks_exact(h).zip(g.c_prev.chunks_exact(h)))
+        .zip(g.dout.chunks_exact(h).zip(g.dh.chunks_exact(h)))
+        .zip(g.dc.chunks_exact_mut(h));
+    for ((((gates, da), (tanh_c, c_prev)), (dout, dh)), dc) in rows {
+        let (gi, rest) = gates.split_at(h);
+        let (gf, rest) = rest.split_at(h);
+        let (gg, go) = rest.split_at(h);
+        let (dai, rest) = da.split_at_mut(h);
+        let (daf, rest) = rest.split_at_mut(h);
+        let (dag, dao) = rest.split_at_mut(h);
+        gate_row_backward(
+            [gi, gf, gg, go],
+            tanh_c,
+            c_prev,
+            dout,
+            dh,
+            dc,
+            [dai, daf, dag, dao],
+        );
+    }
+}
+
+/// One row of [`gates_backward`], its slices as separate arguments for the reason given at
+/// [`gate_row_forward`].
+#[inline(always)]
+fn gate_row_backward<T: Elem>(
+    [gi, gf, gg, go]: [&[T]; 4],
+    tanh_c: &[T],
+    c_prev: &[T],
+    dout: &[T],
+    dh: &[T],
+    dc: &mut [T],
+    [dai, daf, dag, dao]: [&mut [T]; 4],
+) {
+    let (h, one) = (gi.len(), T::one());
+    let (gf, gg, go) = (&gf[..h], &gg[..h], &go[..h]);
+    let (dai, daf, dag, dao) = (&mut dai[..h], &mut daf[..h], &mut dag[..h], &mut dao[..h]);
+    let (tanh_c, c_prev, dout, dh) = (&tanh_c[..h], &c_prev[..h], &dout[..h], &dh[..h]);
+    let dc = &mut dc[..h];
+    for j in 0..h {
+        let (i, f, gv, o) = (gi[j], gf[j], gg[j], go[j]);
+        let tc = tanh_c[j];
+        let dht = dout[j] + dh[j];
+        let dct = dc[j] + dht * o * (one - tc * tc);
+        dai[j] = dct * gv * i * (one - i);
+        daf[j] = dct * c_prev[j] * f * (one - f);
+        dag[j] = dct * i * (one - gv * gv);
+        dao[j] = dht * tc * o * (one - o);
+        dc[j] = dct * f;
+    }
+}
+
+/// Mutable views of one block of rows into each time step of the forward buffers.
+struct FwdBlock<'a, T> {
+    r0: usize,
+    gates: Vec<&'a mut [T]>,
+    cells: Vec<&'a mut [T]>,
+    tanh_cells: Vec<&'a mut [T]>,
+    out: Vec<&'a mut [T]>,
 }
 
 /// Forward over slices: returns the output $(T + 1, B, H)$ and the saved activations.
@@ -201,68 +403,67 @@ fn forward<T: Elem>(
     let Dims { t, b, h, .. } = d;
     let (bh, b4h) = (b * h, b * 4 * h);
     let mut out = vec![T::zero(); (t + 1) * bh];
-    let mut gates: Vec<T> = p
-        .chunks_exact(4 * h)
-        .flat_map(|row| row.iter().zip(bias).map(|(&x, &c)| x + c))
-        .collect();
-    let mut cells = vec![T::zero(); t * bh];
-    let mut tanh_cells = vec![T::zero(); t * bh];
+    let mut saved = Saved {
+        gates: vec![T::zero(); t * b4h],
+        cells: vec![T::zero(); t * bh],
+        tanh_cells: vec![T::zero(); t * bh],
+    };
     let w_t = MatRef::from_row_major_slice(w, 4 * h, h).transpose();
-    let par = par_for(b, 4 * h, h);
-    for s in 0..t {
-        let ti = d.at(s);
-        let prev = (s > 0).then(|| d.at(s - 1));
-        {
-            let h_prev = match prev {
-                Some(pi) => &out[pi * bh..(pi + 1) * bh],
-                None => h0,
-            };
-            let a =
-                MatMut::from_row_major_slice_mut(&mut gates[ti * b4h..(ti + 1) * b4h], b, 4 * h);
-            T::gemm(
-                a,
-                Accum::Add,
-                MatRef::from_row_major_slice(h_prev, b, h),
-                w_t,
-                par,
-            );
-        }
-        let a = &mut gates[ti * b4h..(ti + 1) * b4h];
-        let (c_prev, c) = match prev {
-            Some(pi) => read_write(&mut cells, pi, ti, bh),
-            None => (c0, &mut cells[ti * bh..(ti + 1) * bh]),
-        };
-        let hout = &mut out[ti * bh..(ti + 1) * bh];
-        let tc = &mut tanh_cells[ti * bh..(ti + 1) * bh];
-        for r in 0..b {
-            let ar = &mut a[r * 4 * h..(r + 1) * 4 * h];
-            for j in 0..h {
-                let i = ar[j].sigmoid();
-                let f = ar[h + j].sigmoid();
-                let g = ar[2 * h + j].tanh();
-                let o = ar[3 * h + j].sigmoid();
-                ar[j] = i;
-                ar[h + j] = f;
-                ar[2 * h + j] = g;
-                ar[3 * h + j] = o;
-                let cv = f * c_prev[r * h + j] + i * g;
-                let tcv = cv.tanh();
-                c[r * h + j] = cv;
-                tc[r * h + j] = tcv;
-                hout[r * h + j] = o * tcv;
-            }
-        }
-    }
-    let last = d.at(t - 1);
-    out[t * bh..].copy_from_slice(&cells[last * bh..(last + 1) * bh]);
-    (
-        out,
-        Saved {
+    let blocks: Vec<FwdBlock<'_, T>> = split_blocks(&mut saved.gates, b4h, 4 * h)
+        .into_iter()
+        .zip(split_blocks(&mut saved.cells, bh, h))
+        .zip(split_blocks(&mut saved.tanh_cells, bh, h))
+        .zip(split_blocks(&mut out[..t * bh], bh, h))
+        .enumerate()
+        .map(|(k, (((gates, cells), tanh_cells), out))| FwdBlock {
+            r0: k * ROWS,
             gates,
             cells,
             tanh_cells,
-        },
-    )
+            out,
+        })
+        .collect();
+    blocks.into_par_iter().for_each(|mut blk| {
+        let r0 = blk.r0;
+        let rows = blk.out[0].len() / h;
+        for s in 0..t {
+            let ti = d.at(s);
+            let prev = (s > 0).then(|| d.at(s - 1));
+            let a = &mut *blk.gates[ti];
+            let p_rows = &p[ti * b4h + r0 * 4 * h..][..rows * 4 * h];
+            for (ar, pr) in a.chunks_exact_mut(4 * h).zip(p_rows.chunks_exact(4 * h)) {
+                for ((x, &pv), &bv) in ar.iter_mut().zip(pr).zip(bias) {
+                    *x = pv + bv;
+                }
+            }
+            let h_prev: &[T] = match prev {
+                Some(pi) => blk.out[pi],
+                None => &h0[r0 * h..][..rows * h],
+            };
+            T::gemm(
+                MatMut::from_row_major_slice_mut(a, rows, 4 * h),
+                Accum::Add,
+                MatRef::from_row_major_slice(h_prev, rows, h),
+                w_t,
+                Par::Seq,
+            );
+            let (c_prev, c) = match prev {
+                Some(pi) => read_write(&mut blk.cells, pi, ti),
+                None => (&c0[r0 * h..][..rows * h], &mut *blk.cells[ti]),
+            };
+            T::gates_forward(GatesFwd {
+                h,
+                a,
+                c_prev,
+                c,
+                tanh_c: &mut *blk.tanh_cells[ti],
+                h_out: &mut *blk.out[ti],
+            });
+        }
+    });
+    let last = d.at(t - 1);
+    out[t * bh..].copy_from_slice(&saved.cells[last * bh..(last + 1) * bh]);
+    (out, saved)
 }
 
 /// Gradients of the scan: $(\bar p, \bar W_{hh}, [\bar h_0, \bar c_0, \bar b])$ from the output's gradient `dout`
@@ -278,52 +479,58 @@ fn backward<T: Elem>(
 ) -> (Vec<T>, Vec<T>, Vec<T>) {
     let Dims { t, b, h, .. } = d;
     let (bh, b4h) = (b * h, b * 4 * h);
-    let one = T::one();
     let mut dp = vec![T::zero(); t * b4h];
-    let mut dh = vec![T::zero(); bh];
-    let mut dc = dout[t * bh..].to_vec();
+    let mut ds = vec![T::zero(); 2 * bh + 4 * h];
     let w_m = MatRef::from_row_major_slice(w, 4 * h, h);
-    let par = par_for(b, h, 4 * h);
-    // h_{t-1} of every step in time slots, for the single dW_hh product at the end.
-    let mut h_prev_all = vec![T::zero(); t * bh];
-    for s in (0..t).rev() {
-        let ti = d.at(s);
-        let prev = (s > 0).then(|| d.at(s - 1));
-        let (h_prev, c_prev) = match prev {
-            Some(pi) => (
-                &out[pi * bh..(pi + 1) * bh],
-                &saved.cells[pi * bh..(pi + 1) * bh],
-            ),
-            None => (h0, c0),
-        };
-        h_prev_all[ti * bh..(ti + 1) * bh].copy_from_slice(h_prev);
-        let gates = &saved.gates[ti * b4h..(ti + 1) * b4h];
-        let tanh_c = &saved.tanh_cells[ti * bh..(ti + 1) * bh];
-        let dout_t = &dout[ti * bh..(ti + 1) * bh];
-        let da = &mut dp[ti * b4h..(ti + 1) * b4h];
-        for r in 0..b {
-            let gr = &gates[r * 4 * h..(r + 1) * 4 * h];
-            let dar = &mut da[r * 4 * h..(r + 1) * 4 * h];
-            for j in 0..h {
-                let k = r * h + j;
-                let (i, f, g, o) = (gr[j], gr[h + j], gr[2 * h + j], gr[3 * h + j]);
-                let tc = tanh_c[k];
-                let dht = dout_t[k] + dh[k];
-                let dct = dc[k] + dht * o * (one - tc * tc);
-                dar[j] = dct * g * i * (one - i);
-                dar[h + j] = dct * c_prev[k] * f * (one - f);
-                dar[2 * h + j] = dct * i * (one - g * g);
-                dar[3 * h + j] = dht * tc * o * (one - o);
-                dc[k] = dct * f;
+    {
+        // Each block runs its own BPTT; its dh_0 and dc_0 slots hold the running dh_t and dc_t.
+        let (dh0, rest) = ds.split_at_mut(bh);
+        let blocks: Vec<_> = split_blocks(&mut dp, b4h, 4 * h)
+            .into_iter()
+            .zip(dh0.chunks_mut(ROWS * h))
+            .zip(rest[..bh].chunks_mut(ROWS * h))
+            .enumerate()
+            .collect();
+        blocks.into_par_iter().for_each(|(k, ((mut da, dh), dc))| {
+            let (r0, rows) = (k * ROWS, dh.len() / h);
+            let (off, off4) = (r0 * h, r0 * 4 * h);
+            dc.copy_from_slice(&dout[t * bh + off..][..rows * h]);
+            for s in (0..t).rev() {
+                let ti = d.at(s);
+                let c_prev = match (s > 0).then(|| d.at(s - 1)) {
+                    Some(pi) => &saved.cells[pi * bh + off..][..rows * h],
+                    None => &c0[off..][..rows * h],
+                };
+                T::gates_backward(GatesBwd {
+                    h,
+                    gates: &saved.gates[ti * b4h + off4..][..rows * 4 * h],
+                    tanh_c: &saved.tanh_cells[ti * bh + off..][..rows * h],
+                    c_prev,
+                    dout: &dout[ti * bh + off..][..rows * h],
+                    dh,
+                    dc,
+                    da: da[ti],
+                });
+                T::gemm(
+                    MatMut::from_row_major_slice_mut(dh, rows, h),
+                    Accum::Replace,
+                    MatRef::from_row_major_slice(da[ti], rows, 4 * h),
+                    w_m,
+                    Par::Seq,
+                );
             }
-        }
-        T::gemm(
-            MatMut::from_row_major_slice_mut(&mut dh, b, h),
-            Accum::Replace,
-            MatRef::from_row_major_slice(da, b, 4 * h),
-            w_m,
-            par,
-        );
+            da.clear();
+        });
+    }
+    // h_{t-1} of every step in time slots, for the single dW_hh product.
+    let mut h_prev_all = vec![T::zero(); t * bh];
+    for s in 0..t {
+        let src = if s > 0 {
+            &out[d.at(s - 1) * bh..][..bh]
+        } else {
+            h0
+        };
+        h_prev_all[d.at(s) * bh..][..bh].copy_from_slice(src);
     }
     let mut dw = vec![T::zero(); 4 * h * h];
     T::gemm(
@@ -334,15 +541,24 @@ fn backward<T: Elem>(
         par_for(4 * h, h, t * b),
     );
     // The bias gradient is the column sum of the gate gradients.
-    let mut db = vec![T::zero(); 4 * h];
+    let db = &mut ds[2 * bh..];
     for row in dp.chunks_exact(4 * h) {
         for (acc, &v) in db.iter_mut().zip(row) {
             *acc += v;
         }
     }
-    dh.extend_from_slice(&dc);
-    dh.extend_from_slice(&db);
-    (dp, dw, dh)
+    (dp, dw, ds)
+}
+
+/// faer's parallelism for an $(m \times k)(k \times n)$ product: threads only when rayon has
+/// them and the product is big enough to pay for the hand-off.
+fn par_for(m: usize, n: usize, k: usize) -> Par {
+    let threads = rayon::current_num_threads();
+    if threads > 1 && m * n * k >= 1 << 20 {
+        Par::rayon(threads)
+    } else {
+        Par::Seq
+    }
 }
 
 /// The fused LSTM recurrence as a candle op; one instance per forward call, holding that call's
@@ -539,7 +755,8 @@ mod tests {
     /// the composite cell's in f32 (1e-5), including batch 1, one step and backwards in time.
     #[test]
     fn matches_the_composite_cell() {
-        for (k, &(t, b, h)) in [(5, 3, 4), (1, 2, 3), (4, 1, 2), (7, 2, 5)]
+        // Batch 37 spans three row blocks, the last one partial.
+        for (k, &(t, b, h)) in [(5, 3, 4), (1, 2, 3), (4, 1, 2), (7, 2, 5), (3, 37, 3)]
             .iter()
             .enumerate()
         {
@@ -592,6 +809,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Row blocks run on rayon's pool; outputs and gradients are the same with 1 and 3 threads.
+    #[test]
+    fn thread_count_does_not_change_results() {
+        let (t, b, h, dt) = (4, 37, 3, DType::F32);
+        let p = Var::from_tensor(&randn(&[t, b, 4 * h], 1, dt)).unwrap();
+        let w = Var::from_tensor(&randn(&[4 * h, h], 2, dt)).unwrap();
+        let s0 = State {
+            h: randn(&[b, h], 3, dt),
+            c: Some(randn(&[b, h], 4, dt)),
+        };
+        let gy = randn(&[t, b, h], 5, dt);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let (seq, _) = lstm_scan(&p, &w, None, &s0, false).unwrap();
+                let grads = (&seq * &gy).unwrap().sum_all().unwrap().backward().unwrap();
+                let flat = |x: &Tensor| x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                (
+                    flat(&seq),
+                    flat(grads.get(&p).unwrap()),
+                    flat(grads.get(&w).unwrap()),
+                )
+            })
+        };
+        assert_eq!(run(1), run(3));
     }
 
     /// The branch-free f32 exponential, sigmoid and tanh agree with the standard library.
