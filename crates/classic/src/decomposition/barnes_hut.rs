@@ -194,41 +194,6 @@ impl<const S: usize> Tree<'_, S> {
     }
 }
 
-/// Repulsive force and $\sum_j w_{ij}$ on the point at `yi` whose leaf is `own_leaf`.
-fn repulsion<const S: usize>(
-    nodes: &[Node<S>],
-    yi: &[f64],
-    own_leaf: usize,
-    theta2: f64,
-) -> ([f64; S], f64) {
-    let mut force = [0.0; S];
-    let mut sum_w = 0.0;
-    let mut id = 0;
-    while id < nodes.len() {
-        let node = &nodes[id];
-        let mut diff = [0.0; S];
-        let mut d2 = 0.0;
-        for a in 0..S {
-            diff[a] = yi[a] - node.center[a];
-            d2 += diff[a] * diff[a];
-        }
-        let next = node.next as usize;
-        if next == id + 1 || node.width2 < theta2 * d2 {
-            let count = f64::from(node.count - u32::from(id == own_leaf));
-            let w = 1.0 / (1.0 + d2);
-            sum_w += count * w;
-            let m = count * w * w;
-            for a in 0..S {
-                force[a] += m * diff[a];
-            }
-            id = next;
-        } else {
-            id += 1;
-        }
-    }
-    (force, sum_w)
-}
-
 /// Points per parallel task: enough work to amortise scheduling, small enough to balance.
 const CHUNK: usize = 256;
 
@@ -317,13 +282,14 @@ fn repulsive_in<const S: usize>(
         .par_chunks_mut(CHUNK * S)
         .zip(keyed.par_chunks(CHUNK))
         .zip(leaf_of.par_chunks(CHUNK))
-        .map(|((out, ks), leaves)| {
+        .map_init(Interactions::default, |list, ((out, ks), leaves)| {
             let mut z = 0.0;
-            for ((o, &(_, i)), &leaf) in out.chunks_exact_mut(S).zip(ks).zip(leaves) {
-                let i = i as usize;
-                let (f, w) = repulsion(nodes, &y[i * S..(i + 1) * S], leaf as usize, theta2);
-                z += w;
-                o.copy_from_slice(&f);
+            for ((o, ks), leaves) in out
+                .chunks_mut(GROUP * S)
+                .zip(ks.chunks(GROUP))
+                .zip(leaves.chunks(GROUP))
+            {
+                z += group_repulsion::<S>(nodes, y, ks, leaves, theta2, list, o);
             }
             z
         })
@@ -332,6 +298,101 @@ fn repulsive_in<const S: usize>(
         rep[i as usize * S..(i as usize + 1) * S].copy_from_slice(f);
     }
     sums.iter().sum()
+}
+
+/// Points (consecutive in Morton order, hence close) that share one tree walk.
+const GROUP: usize = 8;
+
+/// The cells a group of points interacts with, one array per field so that the evaluation
+/// runs across the group's points in SIMD lanes.
+#[derive(Default)]
+struct Interactions {
+    id: Vec<u32>,
+    center: [Vec<f64>; 3],
+    count: Vec<f64>,
+}
+
+/// Repulsive forces (into `out`, `S` per point) and the sum of $\sum_j w_{ij}$ of the points
+/// `ks` (whose leaves are `leaves`). One walk serves the whole group: a cell is taken whole
+/// when the criterion holds for the nearest point of the group's bounding box to its centre
+/// of mass, so for every point of the group, and opened otherwise. Every point thus sees at
+/// least the resolution of its own walk (the approximation is at least as fine).
+fn group_repulsion<const S: usize>(
+    nodes: &[Node<S>],
+    y: &[f64],
+    ks: &[(u64, u32)],
+    leaves: &[u32],
+    theta2: f64,
+    list: &mut Interactions,
+    out: &mut [f64],
+) -> f64 {
+    let g = ks.len();
+    let mut pts = [[0.0; GROUP]; S];
+    let mut own = [u32::MAX; GROUP];
+    let mut lo = [f64::INFINITY; S];
+    let mut hi = [f64::NEG_INFINITY; S];
+    for (k, &(_, i)) in ks.iter().enumerate() {
+        for a in 0..S {
+            let v = y[i as usize * S + a];
+            pts[a][k] = v;
+            lo[a] = lo[a].min(v);
+            hi[a] = hi[a].max(v);
+        }
+        own[k] = leaves[k];
+    }
+    list.id.clear();
+    list.count.clear();
+    list.center.iter_mut().for_each(Vec::clear);
+    let mut id = 0;
+    while id < nodes.len() {
+        let node = &nodes[id];
+        let mut d2 = 0.0;
+        for a in 0..S {
+            let c = node.center[a];
+            let t = (lo[a] - c).max(c - hi[a]).max(0.0);
+            d2 += t * t;
+        }
+        let next = node.next as usize;
+        if next == id + 1 || node.width2 < theta2 * d2 {
+            list.id.push(id as u32);
+            list.count.push(f64::from(node.count));
+            for a in 0..S {
+                list.center[a].push(node.center[a]);
+            }
+            id = next;
+        } else {
+            id += 1;
+        }
+    }
+    let mut force = [[0.0; GROUP]; S];
+    let mut sum_w = [0.0; GROUP];
+    for (k, (&cid, &count)) in list.id.iter().zip(&list.count).enumerate() {
+        let mut c = [0.0; S];
+        for a in 0..S {
+            c[a] = list.center[a][k];
+        }
+        for p in 0..GROUP {
+            let mut diff = [0.0; S];
+            let mut d2 = 0.0;
+            for a in 0..S {
+                diff[a] = pts[a][p] - c[a];
+                d2 += diff[a] * diff[a];
+            }
+            let count = count - f64::from(u8::from(cid == own[p]));
+            let w = 1.0 / (1.0 + d2);
+            sum_w[p] += count * w;
+            let m = count * w * w;
+            for a in 0..S {
+                force[a][p] += m * diff[a];
+            }
+        }
+    }
+    for (p, o) in out.chunks_exact_mut(S).enumerate() {
+        for a in 0..S {
+            o[a] = force[a][p];
+        }
+    }
+    sum_w[..g].iter().sum()
 }
 
 /// The Barnes-Hut t-SNE gradient $4 (A_i - F_i / Z)$ of the points `y` (`n x s`, row-major)
@@ -541,14 +602,29 @@ mod tests {
     }
 
     #[test]
-    fn matches_the_textbook_tree_at_every_angle() {
+    fn at_least_as_accurate_as_the_textbook_tree_at_every_angle() {
+        let rel_err = |a: &(Vec<f64>, f64), b: &(Vec<f64>, f64)| {
+            let num: f64 = a.0.iter().zip(&b.0).map(|(x, r)| (x - r).powi(2)).sum();
+            let den: f64 = b.0.iter().map(|r| r * r).sum();
+            ((num / den).sqrt(), (a.1 - b.1).abs() / b.1)
+        };
         for s in 1..=3 {
             let y = points(500, s, 10 + s as u64);
+            let exact = brute(&y, s);
             for theta in [0.3, 0.5, 0.8] {
-                assert_close(&ours(&y, s, theta), &reference(&y, s, theta), 1e-12);
+                let (f_ours, z_ours) = rel_err(&ours(&y, s, theta), &exact);
+                let (f_ref, z_ref) = rel_err(&reference(&y, s, theta), &exact);
+                // Finer cells need not cancel errors as well on every sample: allow 1.5x.
+                assert!(
+                    f_ours <= f_ref * 1.5,
+                    "s={s} theta={theta}: {f_ours} vs {f_ref}"
+                );
+                assert!(
+                    z_ours <= z_ref * 1.5 + 1e-12,
+                    "s={s} theta={theta}: {z_ours} vs {z_ref}"
+                );
+                assert!(f_ours > 0.0 && f_ours < 0.05, "{f_ours}");
             }
-            // And the approximation is close to the exact sum.
-            assert_close(&ours(&y, s, 0.5), &brute(&y, s), 0.05);
         }
     }
 
