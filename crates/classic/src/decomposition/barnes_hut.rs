@@ -424,6 +424,11 @@ fn attractive_in<const S: usize>(
     want_error: bool,
     grad: &mut [f64],
 ) -> f64 {
+    let row = if want_error {
+        attract_row::<S, true>
+    } else {
+        attract_row::<S, false>
+    };
     let errors: Vec<f64> = grad
         .par_chunks_mut(CHUNK * S)
         .enumerate()
@@ -431,26 +436,9 @@ fn attractive_in<const S: usize>(
             let mut err = 0.0;
             for (k, g) in block.chunks_exact_mut(S).enumerate() {
                 let i = c * CHUNK + k;
-                let yi = &y[i * S..(i + 1) * S];
-                let mut attract = [0.0; S];
                 let (lo, hi) = (p.indptr[i], p.indptr[i + 1]);
-                for (&j, &pij) in p.indices[lo..hi].iter().zip(&p.values[lo..hi]) {
-                    let yj = &y[j as usize * S..(j as usize + 1) * S];
-                    let mut diff = [0.0; S];
-                    let mut d2 = 0.0;
-                    for a in 0..S {
-                        diff[a] = yi[a] - yj[a];
-                        d2 += diff[a] * diff[a];
-                    }
-                    let w = 1.0 / (1.0 + d2);
-                    for a in 0..S {
-                        attract[a] += pij * w * diff[a];
-                    }
-                    if want_error {
-                        err += pij
-                            * (pij.max(f64::MIN_POSITIVE) / (w / z).max(f64::MIN_POSITIVE)).ln();
-                    }
-                }
+                let (attract, e) = row(i, y, &p.indices[lo..hi], &p.values[lo..hi], z);
+                err += e;
                 for a in 0..S {
                     g[a] = 4.0 * (attract[a] - g[a] / z);
                 }
@@ -463,6 +451,61 @@ fn attractive_in<const S: usize>(
     } else {
         f64::NAN
     }
+}
+
+/// $\sum_j p_{ij} w_{ij} (y_i - y_j)$ over one row of $P$ (and, with `ERR`, the row's terms
+/// $p_{ij} \ln(p_{ij} / q_{ij})$ of the KL divergence). Entries go two at a time into two
+/// accumulators, so that neither the divisions nor the additions wait on each other.
+fn attract_row<const S: usize, const ERR: bool>(
+    i: usize,
+    y: &[f64],
+    cols: &[u32],
+    vals: &[f64],
+    z: f64,
+) -> ([f64; S], f64) {
+    let yi = &y[i * S..(i + 1) * S];
+    let diff = |j: u32| {
+        let yj = &y[j as usize * S..(j as usize + 1) * S];
+        let mut d = [0.0; S];
+        let mut d2 = 0.0;
+        for a in 0..S {
+            d[a] = yi[a] - yj[a];
+            d2 += d[a] * d[a];
+        }
+        (d, d2)
+    };
+    let kl =
+        |pij: f64, w: f64| pij * (pij.max(f64::MIN_POSITIVE) / (w / z).max(f64::MIN_POSITIVE)).ln();
+    let mut acc = [[0.0; S]; 2];
+    let mut err = 0.0;
+    let (pc, pv) = (cols.chunks_exact(2), vals.chunks_exact(2));
+    let (rest_c, rest_v) = (pc.remainder(), pv.remainder());
+    for (c, v) in pc.zip(pv) {
+        let ((d0, q0), (d1, q1)) = (diff(c[0]), diff(c[1]));
+        let w = [1.0 / (1.0 + q0), 1.0 / (1.0 + q1)];
+        for a in 0..S {
+            acc[0][a] += v[0] * w[0] * d0[a];
+            acc[1][a] += v[1] * w[1] * d1[a];
+        }
+        if ERR {
+            err += kl(v[0], w[0]) + kl(v[1], w[1]);
+        }
+    }
+    for (&c, &v) in rest_c.iter().zip(rest_v) {
+        let (d, q) = diff(c);
+        let w = 1.0 / (1.0 + q);
+        for a in 0..S {
+            acc[0][a] += v * w * d[a];
+        }
+        if ERR {
+            err += kl(v, w);
+        }
+    }
+    let mut out = [0.0; S];
+    for a in 0..S {
+        out[a] = acc[0][a] + acc[1][a];
+    }
+    (out, err)
 }
 
 #[cfg(test)]
