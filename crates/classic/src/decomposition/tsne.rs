@@ -14,7 +14,8 @@
 //! = 4 \Big( \sum_j p_{ij} w_{ij} (y_i - y_j) - \frac{1}{Z} \sum_j w_{ij}^2 (y_i - y_j) \Big). $$
 //! The attractive sum runs over the sparse $P$; Barnes-Hut approximates the repulsive sum and
 //! $Z$ with a quadtree (octree in 3-D): a cell of width $r$ at distance $d$ from $y_i$ with
-//! $r / d <$ `angle` acts as one point of its mass at its centre of mass.
+//! $r / d <$ `angle` acts as one point of its mass at its centre of mass (the tree and the
+//! force kernels, walked once per group of nearby points, are in [`super::barnes_hut`]).
 //!
 //! Optimisation as scikit-learn: gradient descent with momentum (0.5 for the first 250
 //! iterations, with $P$ multiplied by `early_exaggeration`, then 0.8), per-coordinate adaptive
