@@ -9,6 +9,7 @@
 //! assert_eq!(vals.to_vec(), vec![5.0, 2.0]);
 //! ```
 
+pub mod barnes_hut;
 pub mod fastica;
 pub mod incremental_pca;
 pub mod linalg;

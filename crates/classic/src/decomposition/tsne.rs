@@ -14,7 +14,8 @@
 //! = 4 \Big( \sum_j p_{ij} w_{ij} (y_i - y_j) - \frac{1}{Z} \sum_j w_{ij}^2 (y_i - y_j) \Big). $$
 //! The attractive sum runs over the sparse $P$; Barnes-Hut approximates the repulsive sum and
 //! $Z$ with a quadtree (octree in 3-D): a cell of width $r$ at distance $d$ from $y_i$ with
-//! $r / d <$ `angle` acts as one point of its mass at its centre of mass.
+//! $r / d <$ `angle` acts as one point of its mass at its centre of mass (the tree and the
+//! force kernels, walked once per group of nearby points, are in [`super::barnes_hut`]).
 //!
 //! Optimisation as scikit-learn: gradient descent with momentum (0.5 for the first 250
 //! iterations, with $P$ multiplied by `early_exaggeration`, then 0.8), per-coordinate adaptive
@@ -48,6 +49,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::barnes_hut::{self, Csr, Scratch};
 use super::pca::{NComponents, PcaParams, PcaSolver};
 use crate::cluster::kmeans::{row_sq_norms, sq_dists_into};
 use crate::neighbors::NearestNeighborsParams;
@@ -340,10 +342,7 @@ pub fn conditional_p(sq_dists: &[f64], perplexity: f64, skip: Option<usize>) -> 
     p
 }
 
-/// Sparse symmetric $P$ in CSR form (rows of `(column, value)` sorted by column).
-type SparseP = Vec<Vec<(usize, f64)>>;
-
-fn sparse_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Result<SparseP> {
+fn sparse_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Result<Csr> {
     let n = x.nrows();
     let k = (n - 1).min((3.0 * perplexity + 1.0) as usize);
     let index = NearestNeighborsParams::default()
@@ -357,7 +356,7 @@ fn sparse_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Result<SparseP> {
             conditional_p(&d2, perplexity, None)
         })
         .collect();
-    let mut rows: SparseP = vec![Vec::with_capacity(2 * k); n];
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::with_capacity(2 * k); n];
     for i in 0..n {
         for (t, &j) in nn.indices.row(i).iter().enumerate() {
             rows[i].push((j, cond[i][t]));
@@ -379,7 +378,7 @@ fn sparse_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Result<SparseP> {
     let total = total.max(MACHINE_EPSILON);
     rows.par_iter_mut()
         .for_each(|r| r.iter_mut().for_each(|e| e.1 /= total));
-    Ok(rows)
+    Ok(Csr::from_rows(&rows))
 }
 
 fn dense_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Array2<f64> {
@@ -412,23 +411,27 @@ fn dense_joint_p(x: ArrayView2<'_, f64>, perplexity: f64) -> Array2<f64> {
 /// The objective: returns the gradient (and the KL divergence when asked).
 enum Objective {
     Exact(Array2<f64>),
-    BarnesHut { p: SparseP, angle: f64 },
+    BarnesHut {
+        p: Csr,
+        angle: f64,
+        scratch: Scratch,
+    },
 }
 
 impl Objective {
     fn scale_p(&mut self, f: f64) {
         match self {
             Objective::Exact(p) => p.mapv_inplace(|v| v * f),
-            Objective::BarnesHut { p, .. } => p
-                .iter_mut()
-                .for_each(|r| r.iter_mut().for_each(|e| e.1 *= f)),
+            Objective::BarnesHut { p, .. } => p.values.iter_mut().for_each(|v| *v *= f),
         }
     }
 
-    fn gradient(&self, y: &Array2<f64>, want_error: bool) -> (f64, Array2<f64>) {
+    fn gradient(&mut self, y: &Array2<f64>, want_error: bool) -> (f64, Array2<f64>) {
         match self {
             Objective::Exact(p) => exact_gradient(p, y, want_error),
-            Objective::BarnesHut { p, angle } => bh_gradient(p, y, *angle, want_error),
+            Objective::BarnesHut { p, angle, scratch } => {
+                bh_gradient(p, y, *angle, want_error, scratch)
+            }
         }
     }
 }
@@ -470,249 +473,31 @@ fn exact_gradient(p: &Array2<f64>, y: &Array2<f64>, want_error: bool) -> (f64, A
     (kl, grad)
 }
 
-/// A node of the space-partitioning tree (quadtree in 2-D, octree in 3-D), 80 bytes so that a
-/// traversal touches little memory.
-#[derive(Clone)]
-struct Node {
-    center: [f64; 3],
-    /// Square of the largest side of the cell.
-    width2: f64,
-    count: f64,
-    /// Children, [`NO_CHILD`] when absent; only the first `2^s` are used.
-    children: [u32; 8],
-    /// For a leaf, the range of its points in `Tree::points`; `start == end` for inner nodes.
-    leaf: (u32, u32),
-}
-
-const NO_CHILD: u32 = u32::MAX;
-
-/// Barnes-Hut tree over the embedding (`S` coordinates per point, flat row-major `y`).
-struct Tree<const S: usize> {
-    nodes: Vec<Node>,
-    points: Vec<u32>,
-}
-
-impl<const S: usize> Tree<S> {
-    fn build(y: &[f64]) -> Tree<S> {
-        let n = y.len() / S;
-        let mut lo = [f64::INFINITY; 3];
-        let mut hi = [f64::NEG_INFINITY; 3];
-        for r in y.chunks_exact(S) {
-            for a in 0..S {
-                lo[a] = lo[a].min(r[a]);
-                hi[a] = hi[a].max(r[a]);
-            }
-        }
-        let mut tree = Tree {
-            nodes: Vec::with_capacity(2 * n),
-            points: (0..n as u32).collect(),
-        };
-        let mut scratch = vec![0u32; n];
-        tree.node(y, 0, n, lo, hi, 0, &mut scratch);
-        tree
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn node(
-        &mut self,
-        y: &[f64],
-        start: usize,
-        end: usize,
-        lo: [f64; 3],
-        hi: [f64; 3],
-        depth: usize,
-        scratch: &mut [u32],
-    ) -> u32 {
-        let mut center = [0.0; 3];
-        for &i in &self.points[start..end] {
-            let r = &y[i as usize * S..(i as usize + 1) * S];
-            for a in 0..S {
-                center[a] += r[a];
-            }
-        }
-        let count = end - start;
-        for c in center.iter_mut().take(S) {
-            *c /= count as f64;
-        }
-        let width = (0..S).map(|a| hi[a] - lo[a]).fold(0.0, f64::max);
-        let id = self.nodes.len();
-        self.nodes.push(Node {
-            center,
-            width2: width * width,
-            count: count as f64,
-            children: [NO_CHILD; 8],
-            leaf: (0, 0),
-        });
-        // Identical points (zero width) or very deep cells stay together in one leaf.
-        if count == 1 || width <= 1e-12 * (1.0 + center[0].abs()) || depth > 60 {
-            self.nodes[id].leaf = (start as u32, end as u32);
-            return id as u32;
-        }
-        let mut mid = [0.0; 3];
-        for a in 0..S {
-            mid[a] = 0.5 * (lo[a] + hi[a]);
-        }
-        let orthant = |i: u32| -> usize {
-            let r = &y[i as usize * S..(i as usize + 1) * S];
-            (0..S).map(|a| usize::from(r[a] > mid[a]) << a).sum()
-        };
-        // Stable counting sort of this node's points by orthant.
-        let mut counts = [0usize; 8];
-        for &i in &self.points[start..end] {
-            counts[orthant(i)] += 1;
-        }
-        let mut offsets = [0usize; 9];
-        for o in 0..8 {
-            offsets[o + 1] = offsets[o] + counts[o];
-        }
-        let mut fill = offsets;
-        for &i in &self.points[start..end] {
-            let o = orthant(i);
-            scratch[fill[o]] = i;
-            fill[o] += 1;
-        }
-        self.points[start..end].copy_from_slice(&scratch[..count]);
-        for o in 0..(1 << S) {
-            if counts[o] == 0 {
-                continue;
-            }
-            let (mut clo, mut chi) = (lo, hi);
-            for a in 0..S {
-                if o >> a & 1 == 1 {
-                    clo[a] = mid[a];
-                } else {
-                    chi[a] = mid[a];
-                }
-            }
-            let child = self.node(
-                y,
-                start + offsets[o],
-                start + offsets[o + 1],
-                clo,
-                chi,
-                depth + 1,
-                scratch,
-            );
-            self.nodes[id].children[o] = child;
-        }
-        id as u32
-    }
-
-    /// Repulsive force $\sum_j w_{ij}^2 (y_i - y_j)$ and $\sum_j w_{ij}$ for point `i` at `yi`.
-    fn repulsion(
-        &self,
-        yi: &[f64],
-        i: usize,
-        theta2: f64,
-        stack: &mut Vec<u32>,
-    ) -> ([f64; 3], f64) {
-        let mut force = [0.0; 3];
-        let mut sum_w = 0.0;
-        stack.clear();
-        stack.push(0);
-        while let Some(id) = stack.pop() {
-            let node = &self.nodes[id as usize];
-            let mut diff = [0.0; 3];
-            let mut d2 = 0.0;
-            for a in 0..S {
-                diff[a] = yi[a] - node.center[a];
-                d2 += diff[a] * diff[a];
-            }
-            let is_leaf = node.leaf.0 != node.leaf.1;
-            if !is_leaf && node.width2 >= theta2 * d2 {
-                stack.extend(node.children[..1 << S].iter().filter(|&&c| c != NO_CHILD));
-                continue;
-            }
-            let mut count = node.count;
-            if is_leaf
-                && self.points[node.leaf.0 as usize..node.leaf.1 as usize].contains(&(i as u32))
-            {
-                count -= 1.0;
-            }
-            if count == 0.0 {
-                continue;
-            }
-            let w = 1.0 / (1.0 + d2);
-            sum_w += count * w;
-            let m = count * w * w;
-            for a in 0..S {
-                force[a] += m * diff[a];
-            }
-        }
-        (force, sum_w)
-    }
-}
-
-fn bh_gradient(p: &SparseP, y: &Array2<f64>, angle: f64, want_error: bool) -> (f64, Array2<f64>) {
-    match y.ncols() {
-        1 => bh_gradient_in::<1>(p, y, angle, want_error),
-        2 => bh_gradient_in::<2>(p, y, angle, want_error),
-        _ => bh_gradient_in::<3>(p, y, angle, want_error),
-    }
-}
-
-fn bh_gradient_in<const S: usize>(
-    p: &SparseP,
+fn bh_gradient(
+    p: &Csr,
     y: &Array2<f64>,
     angle: f64,
     want_error: bool,
+    scratch: &mut Scratch,
 ) -> (f64, Array2<f64>) {
-    let n = y.nrows();
     let y = y.as_standard_layout();
-    let yf = y.as_slice().expect("standard layout");
-    let tree = Tree::<S>::build(yf);
-    let theta2 = angle * angle;
-    let rep: Vec<([f64; 3], f64)> = (0..n)
-        .into_par_iter()
-        .map_init(Vec::new, |stack, i| {
-            tree.repulsion(&yf[i * S..(i + 1) * S], i, theta2, stack)
-        })
-        .collect();
-    let z: f64 = rep.iter().map(|r| r.1).sum();
-    let mut grad = Array2::zeros((n, S));
-    let errors: Vec<f64> = grad
-        .as_slice_mut()
-        .expect("standard layout")
-        .par_chunks_mut(S)
-        .enumerate()
-        .map(|(i, g)| {
-            let yi = &yf[i * S..(i + 1) * S];
-            let mut err = 0.0;
-            let mut attract = [0.0; 3];
-            for &(j, pij) in &p[i] {
-                let yj = &yf[j * S..(j + 1) * S];
-                let mut d2 = 0.0;
-                let mut diff = [0.0; 3];
-                for a in 0..S {
-                    diff[a] = yi[a] - yj[a];
-                    d2 += diff[a] * diff[a];
-                }
-                let w = 1.0 / (1.0 + d2);
-                for a in 0..S {
-                    attract[a] += pij * w * diff[a];
-                }
-                if want_error {
-                    err += pij * (pij.max(f64::MIN_POSITIVE) / (w / z).max(f64::MIN_POSITIVE)).ln();
-                }
-            }
-            for a in 0..S {
-                g[a] = 4.0 * (attract[a] - rep[i].0[a] / z);
-            }
-            err
-        })
-        .collect();
-    let kl = if want_error {
-        errors.iter().sum()
-    } else {
-        f64::NAN
-    };
+    let mut grad = Array2::zeros(y.dim());
+    let kl = barnes_hut::gradient(
+        p,
+        y.as_slice().expect("standard layout"),
+        y.ncols(),
+        angle,
+        want_error,
+        scratch,
+        grad.as_slice_mut().expect("standard layout"),
+    );
     (kl, grad)
 }
 
 /// Gradient descent with momentum and adaptive gains (scikit-learn's `_gradient_descent`);
 /// returns the final KL divergence and the last iteration index.
 fn descend(
-    obj: &Objective,
+    obj: &mut Objective,
     y: &mut Array2<f64>,
     start: usize,
     max_iter: usize,
@@ -855,6 +640,7 @@ impl Fit for TsneParams {
             TsneMethod::BarnesHut(angle) => Objective::BarnesHut {
                 p: sparse_joint_p(x, self.perplexity)?,
                 angle,
+                scratch: Scratch::default(),
             },
         };
         let mut y = self.initial(x)?;
@@ -863,7 +649,7 @@ impl Fit for TsneParams {
             .unwrap_or((n as f64 / self.early_exaggeration / 4.0).max(50.0));
         obj.scale_p(self.early_exaggeration);
         let (_, it) = descend(
-            &obj,
+            &mut obj,
             &mut y,
             0,
             EXPLORATION_ITER,
@@ -874,7 +660,7 @@ impl Fit for TsneParams {
         );
         obj.scale_p(1.0 / self.early_exaggeration);
         let (kl, it) = descend(
-            &obj,
+            &mut obj,
             &mut y,
             it + 1,
             self.max_iter,
@@ -1004,7 +790,7 @@ mod tests {
         let x = Array2::from_shape_simple_fn((120, 5), || StandardNormal.sample(&mut rng));
         let y = Array2::from_shape_simple_fn((120, 2), || StandardNormal.sample(&mut rng));
         let dense = dense_joint_p(x.view(), 8.0);
-        let sparse: SparseP = (0..120)
+        let rows: Vec<Vec<(usize, f64)>> = (0..120)
             .map(|i| {
                 (0..120)
                     .filter(|&j| j != i)
@@ -1012,14 +798,16 @@ mod tests {
                     .collect()
             })
             .collect();
+        let sparse = Csr::from_rows(&rows);
+        let scratch = &mut Scratch::default();
         let (kl_e, g_e) = exact_gradient(&dense, &y, true);
-        let (kl_0, g_0) = bh_gradient(&sparse, &y, 0.0, true);
+        let (kl_0, g_0) = bh_gradient(&sparse, &y, 0.0, true, scratch);
         assert!(
             (kl_e - kl_0).abs() < 1e-9 * kl_e.abs().max(1.0),
             "{kl_e} vs {kl_0}"
         );
         assert!((&g_e - &g_0).iter().all(|v| v.abs() < 1e-10));
-        let (_, g_half) = bh_gradient(&sparse, &y, 0.5, false);
+        let (_, g_half) = bh_gradient(&sparse, &y, 0.5, false, scratch);
         let rel = (&g_e - &g_half).mapv(|v| v * v).sum().sqrt() / g_e.mapv(|v| v * v).sum().sqrt();
         assert!(rel < 0.05, "{rel}");
     }
