@@ -3,7 +3,12 @@
 //! Usage: `bench_gbdt TASK DATA_PREFIX ROUNDS LEAVES LEARNING_RATE MAX_BIN` where TASK is
 //! `binary`, `multiclass` or `regression` and `DATA_PREFIX_{Xtr,ytr,Xte,yte}.npy` exist. Times the
 //! fit and the prediction of the test rows, prints one JSON line with `seconds` (fit), `quality`
-//! (AUC, accuracy or R²), `fit_cpu_seconds` (user + system CPU time of the fit), `predict_seconds`, `predict_rows_per_s` and `peak_mb` (VmHWM).
+//! (AUC, accuracy or R²), `fit_cpu_seconds` (user + system CPU time of the fit), `predict_seconds`,
+//! `predict_rows_per_s` and `peak_mb` (VmHWM).
+//!
+//! For quick prediction checks on a loaded machine (the default is the full benchmark):
+//! `GBDT_FIT_ROWS=N` fits on the first `N` training rows only, and `GBDT_PREDICT_REPEATS=R`
+//! predicts the test rows `R` times and reports the median time.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -65,12 +70,34 @@ fn auc(score: &[f64], y: &[f64]) -> f64 {
     (sum_pos - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
+fn env_usize(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// Median seconds of `repeats` calls of `f` (at least one), and the last result.
+fn timed_median<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut times = Vec::new();
+    let mut out = None;
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        out = Some(f());
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], out.expect("at least one run"))
+}
+
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let (task, prefix) = (a[1].as_str(), a[2].as_str());
     let read =
         |s: &str| breadth_data::npy::read(&PathBuf::from(format!("{prefix}_{s}.npy"))).unwrap();
-    let (xtr, ytr, xte, yte) = (read("Xtr"), read("ytr"), read("Xte"), read("yte"));
+    let (mut xtr, mut ytr, xte, yte) = (read("Xtr"), read("ytr"), read("Xte"), read("yte"));
+    if let Some(n) = env_usize("GBDT_FIT_ROWS").filter(|&n| n < xtr.nrows()) {
+        xtr = xtr.slice(ndarray::s![..n, ..]).to_owned();
+        ytr = ytr.slice(ndarray::s![..n, ..]).to_owned();
+    }
+    let repeats = env_usize("GBDT_PREDICT_REPEATS").unwrap_or(1);
     let gbdt = GbdtParams {
         n_estimators: a[3].parse().unwrap(),
         num_leaves: a[4].parse().unwrap(),
@@ -95,9 +122,7 @@ fn main() {
         .unwrap();
         let fit_s = t.elapsed().as_secs_f64();
         fit_cpu = cpu_seconds() - cpu0;
-        let t = Instant::now();
-        let p = m.predict(xte.view()).unwrap();
-        let pred_s = t.elapsed().as_secs_f64();
+        let (pred_s, p) = timed_median(repeats, || m.predict(xte.view()).unwrap());
         let mean = yte.iter().sum::<f64>() / yte.len() as f64;
         let ss_res: f64 = p.iter().zip(&yte).map(|(a, b)| (a - b).powi(2)).sum();
         let ss_tot: f64 = yte.iter().map(|b| (b - mean).powi(2)).sum();
@@ -113,9 +138,7 @@ fn main() {
         let m = GbdtClassifierParams { gbdt }.fit(&ds).unwrap();
         let fit_s = t.elapsed().as_secs_f64();
         fit_cpu = cpu_seconds() - cpu0;
-        let t = Instant::now();
-        let p = m.predict_proba(xte.view()).unwrap();
-        let pred_s = t.elapsed().as_secs_f64();
+        let (pred_s, p) = timed_median(repeats, || m.predict_proba(xte.view()).unwrap());
         let q = if task == "binary" {
             auc(&p.column(1).to_vec(), &yte)
         } else {

@@ -35,6 +35,7 @@
 pub mod binning;
 pub mod grow;
 pub mod objective;
+mod predict;
 
 use std::str::FromStr;
 
@@ -437,23 +438,9 @@ impl Booster {
         crate::tree::model::normalize(v)
     }
 
-    /// Raw scores $F(x)$, `n x n_outputs`, rows in parallel.
+    /// Raw scores $F(x)$, `n x n_outputs`, rows in parallel (see `gbdt/predict.rs`).
     pub fn raw_scores(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let k = self.k;
-        let mut out = Array2::zeros((x.nrows(), k));
-        out.axis_chunks_iter_mut(ndarray::Axis(0), 512)
-            .into_par_iter()
-            .zip(x.axis_chunks_iter(ndarray::Axis(0), 512))
-            .for_each(|(mut o, xc)| {
-                for (mut orow, row) in o.outer_iter_mut().zip(xc.outer_iter()) {
-                    let mut s = self.init.clone();
-                    for (t, tree) in self.trees.iter().enumerate() {
-                        s[t % k] += tree.value(tree.leaf_of(row))[0];
-                    }
-                    orow.iter_mut().zip(&s).for_each(|(a, b)| *a = *b);
-                }
-            });
-        out
+        predict::raw_scores(self, x)
     }
 
     fn train(
