@@ -4,7 +4,7 @@
 //! `binary`, `multiclass` or `regression` and `DATA_PREFIX_{Xtr,ytr,Xte,yte}.npy` exist. Times the
 //! fit and the prediction of the test rows, prints one JSON line with `seconds` (fit), `quality`
 //! (AUC, accuracy or R²), `fit_cpu_seconds` (user + system CPU time of the fit), `predict_seconds`,
-//! `predict_rows_per_s` and `peak_mb` (VmHWM).
+//! `predict_cpu_seconds` (CPU time per prediction), `predict_rows_per_s` and `peak_mb` (VmHWM).
 //!
 //! For quick prediction checks on a loaded machine (the default is the full benchmark):
 //! `GBDT_FIT_ROWS=N` fits on the first `N` training rows only, and `GBDT_PREDICT_REPEATS=R`
@@ -74,17 +74,20 @@ fn env_usize(name: &str) -> Option<usize> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
-/// Median seconds of `repeats` calls of `f` (at least one), and the last result.
-fn timed_median<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+/// Median seconds of `repeats` calls of `f` (at least one), the mean CPU seconds per call, and
+/// the last result.
+fn timed_median<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
     let mut times = Vec::new();
     let mut out = None;
+    let cpu0 = cpu_seconds();
     for _ in 0..repeats.max(1) {
         let t = Instant::now();
         out = Some(f());
         times.push(t.elapsed().as_secs_f64());
     }
+    let cpu = (cpu_seconds() - cpu0) / times.len() as f64;
     times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], out.expect("at least one run"))
+    (times[times.len() / 2], cpu, out.expect("at least one run"))
 }
 
 fn main() {
@@ -109,7 +112,7 @@ fn main() {
     let yte: Vec<f64> = yte.column(0).to_vec();
     let cpu0 = cpu_seconds();
     let fit_cpu;
-    let (seconds, quality, pred_s) = if task == "regression" {
+    let (seconds, quality, pred_s, pred_cpu) = if task == "regression" {
         let ds = Dataset::new(xtr)
             .with_target(Target::Continuous(ytr.into()))
             .unwrap();
@@ -122,11 +125,11 @@ fn main() {
         .unwrap();
         let fit_s = t.elapsed().as_secs_f64();
         fit_cpu = cpu_seconds() - cpu0;
-        let (pred_s, p) = timed_median(repeats, || m.predict(xte.view()).unwrap());
+        let (pred_s, pred_cpu, p) = timed_median(repeats, || m.predict(xte.view()).unwrap());
         let mean = yte.iter().sum::<f64>() / yte.len() as f64;
         let ss_res: f64 = p.iter().zip(&yte).map(|(a, b)| (a - b).powi(2)).sum();
         let ss_tot: f64 = yte.iter().map(|b| (b - mean).powi(2)).sum();
-        (fit_s, 1.0 - ss_res / ss_tot, pred_s)
+        (fit_s, 1.0 - ss_res / ss_tot, pred_s, pred_cpu)
     } else {
         let k = yte.iter().chain(&ytr).fold(0.0f64, |m, &v| m.max(v)) as usize + 1;
         let labels: Vec<usize> = ytr.iter().map(|&v| v as usize).collect();
@@ -138,7 +141,7 @@ fn main() {
         let m = GbdtClassifierParams { gbdt }.fit(&ds).unwrap();
         let fit_s = t.elapsed().as_secs_f64();
         fit_cpu = cpu_seconds() - cpu0;
-        let (pred_s, p) = timed_median(repeats, || m.predict_proba(xte.view()).unwrap());
+        let (pred_s, pred_cpu, p) = timed_median(repeats, || m.predict_proba(xte.view()).unwrap());
         let q = if task == "binary" {
             auc(&p.column(1).to_vec(), &yte)
         } else {
@@ -151,10 +154,10 @@ fn main() {
                 .count();
             hits as f64 / yte.len() as f64
         };
-        (fit_s, q, pred_s)
+        (fit_s, q, pred_s, pred_cpu)
     };
     println!(
-        "{{\"seconds\": {seconds}, \"quality\": {quality}, \"fit_cpu_seconds\": {fit_cpu}, \"predict_seconds\": {pred_s}, \"predict_rows_per_s\": {}, \"peak_mb\": {}}}",
+        "{{\"seconds\": {seconds}, \"quality\": {quality}, \"fit_cpu_seconds\": {fit_cpu}, \"predict_seconds\": {pred_s}, \"predict_cpu_seconds\": {pred_cpu}, \"predict_rows_per_s\": {}, \"peak_mb\": {}}}",
         yte.len() as f64 / pred_s,
         peak_mb()
     );
