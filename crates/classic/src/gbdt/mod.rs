@@ -1188,9 +1188,9 @@ mod tests {
     #[test]
     fn score_update_and_reused_root_counts_match_the_simple_versions() {
         let mut rng = seeded_rng(11);
-        // More rows than one histogram block; feature 3 is a single bin, the others have
-        // missing values.
-        let (n, d, k) = (grow::HIST_BLOCK + 4000, 4, 3);
+        // More rows than two histogram blocks and one block of the score update; feature 3 is a
+        // single bin, the others have missing values.
+        let (n, d, k) = (2 * grow::HIST_BLOCK + 4000, 4, 3);
         let x = Array2::from_shape_fn((n, d), |(_, j)| match j {
             3 => 1.0,
             _ if rng.random::<f64>() < 0.1 => f64::NAN,
