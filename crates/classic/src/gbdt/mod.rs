@@ -228,7 +228,7 @@ impl GbdtParams {
             lambda_l1: self.lambda_l1,
             min_split_gain: self.min_split_gain,
             min_child_weight: self.min_child_weight,
-            min_data_in_leaf: self.min_data_in_leaf.max(1) as u64,
+            min_data_in_leaf: self.min_data_in_leaf.max(1) as f64,
             learning_rate: self.learning_rate,
             depthwise: self.growth == Growth::DepthWise,
             monotone: Vec::new(),
@@ -507,15 +507,10 @@ impl Booster {
                 vec![true; d]
             };
             for c in 0..k {
-                grower.rows.clone_from(&rows);
+                grower.start_tree(&rows);
                 let grown = grower.grow(&gh[c], &cfg, &active);
+                grown.add_to_scores(&grower.rows, &mut scores, k, c);
                 let tree = grown.tree;
-                for &(leaf, start, end) in &grown.leaves {
-                    let v = tree.value(leaf)[0];
-                    for &i in &grower.rows[start..end] {
-                        scores[i as usize * k + c] += v;
-                    }
-                }
                 if subset {
                     let thr = &grown.bin_thresholds;
                     scores
@@ -1103,7 +1098,7 @@ mod tests {
                 let e = &mut hf[bins[f * n + i as usize] as usize];
                 e.g += gh[i as usize][0] as f64;
                 e.h += gh[i as usize][1] as f64;
-                e.n += 1;
+                e.n += 1.0;
             }
         }
         h
@@ -1144,14 +1139,24 @@ mod tests {
             .map(|_| [rng.random::<f32>() - 0.5, rng.random::<f32>()])
             .collect();
         let unit: Vec<[f32; 2]> = random.iter().map(|p| [p[0], 1.0]).collect();
-        // The kernel that reads counts off unit hessians, and the counting one on both.
-        for (gh, unit_hessian) in [(&random, false), (&unit, false), (&unit, true)] {
-            let parent = g.histogram_for_test(gh, 0, n, unit_hessian);
-            assert_hist_close(&parent, &slow_histogram(&bins, n, d, gh, &g.rows), tol);
+        // The kernel that reads counts off unit hessians, the counting one on both, and the one
+        // given its counts (0, 1, 2: accumulated, from the hessian, known).
+        fn counts(mode: u8, known: &grow::Hist) -> grow::Counts<'_> {
+            match mode {
+                0 => grow::Counts::Accumulate,
+                1 => grow::Counts::FromHessian,
+                _ => grow::Counts::Known(known),
+            }
+        }
+        for (gh, mode) in [(&random, 0), (&unit, 0), (&unit, 1), (&random, 2)] {
+            let slow = slow_histogram(&bins, n, d, gh, &g.rows);
+            let parent = g.histogram_for_test(gh, 0, n, counts(mode, &slow));
+            assert_hist_close(&parent, &slow, tol);
             // A leaf built on one thread and one whose features are shared out.
             for m in [500, 3000] {
-                let left = g.histogram_for_test(gh, 0, m, unit_hessian);
-                assert_hist_close(&left, &slow_histogram(&bins, n, d, gh, &g.rows[..m]), tol);
+                let slow = slow_histogram(&bins, n, d, gh, &g.rows[..m]);
+                let left = g.histogram_for_test(gh, 0, m, counts(mode, &slow));
+                assert_hist_close(&left, &slow, tol);
                 // Parent minus the first m rows equals the histogram of the others.
                 let right = slow_histogram(&bins, n, d, gh, &g.rows[m..]);
                 for ((p, l), r) in parent
@@ -1164,6 +1169,54 @@ mod tests {
                     assert!((p.g - l.g - r.g).abs() < tol && (p.h - l.h - r.h).abs() < tol);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn score_update_and_reused_root_counts_match_the_simple_versions() {
+        let mut rng = seeded_rng(11);
+        // More rows than two histogram blocks and one block of the score update; feature 3 is a
+        // single bin, the others have missing values.
+        let (n, d, k) = (2 * grow::HIST_BLOCK + 4000, 4, 3);
+        let x = Array2::from_shape_fn((n, d), |(_, j)| match j {
+            3 => 1.0,
+            _ if rng.random::<f64>() < 0.1 => f64::NAN,
+            _ => rng.random::<f64>(),
+        });
+        let mapper = BinMapper::fit(x.view(), 32, 100_000);
+        let bins = mapper.transform(x.view());
+        let cfg = GbdtParams {
+            num_leaves: 15,
+            ..GbdtParams::default()
+        }
+        .validate()
+        .unwrap();
+        let active = vec![true; d];
+        // A bagged subset, ascending as `sample_rows` gives it, shared by the k trees of a round.
+        let rows: Vec<u32> = (0..n as u32)
+            .filter(|_| rng.random::<f64>() < 0.7)
+            .collect();
+        let mut g = Grower::new(&bins, n, &mapper);
+        let mut scores: Vec<f64> = (0..n * k).map(|j| j as f64 * 1e-3).collect();
+        let mut want = scores.clone();
+        for c in 0..k {
+            let gh: Vec<[f32; 2]> = (0..n)
+                .map(|_| [rng.random::<f32>() - 0.5, 0.1 + rng.random::<f32>()])
+                .collect();
+            // Trees after the first reuse the root's counts; a fresh grower accumulates them.
+            g.start_tree(&rows);
+            let grown = g.grow(&gh, &cfg, &active);
+            let mut fresh = Grower::new(&bins, n, &mapper);
+            fresh.start_tree(&rows);
+            assert_eq!(grown.tree, fresh.grow(&gh, &cfg, &active).tree);
+            assert!(grown.leaves.len() > 8);
+            // The blocked update from the partition against a traversal of each row.
+            grown.add_to_scores(&g.rows, &mut scores, k, c);
+            for &i in &rows {
+                let leaf = binned_leaf(&grown.tree, &grown.bin_thresholds, &bins, n, i as usize);
+                want[i as usize * k + c] += grown.tree.value(leaf)[0];
+            }
+            assert_eq!(scores, want);
         }
     }
 
