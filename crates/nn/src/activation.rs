@@ -40,15 +40,14 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
     x.relu()
 }
 
-/// Values per rayon task in the fused ReLU passes below: fewer, and a task costs more than the
+/// Values per parallel task in the fused ReLU passes below: fewer, and a task costs more than the
 /// work it carries.
 const RELU_CHUNK: usize = 1 << 14;
 
 /// $y \leftarrow \max(y, 0)$ in place, in parallel: the output pass of fused layers.
 pub(crate) fn relu_in_place<T: candle_core::WithDType>(y: &mut [T]) {
-    use rayon::prelude::*;
     let zero = T::from_f64(0.0);
-    y.par_chunks_mut(RELU_CHUNK).for_each(|c| {
+    crate::matmul::par_chunks_mut(y, RELU_CHUNK, |_, c| {
         c.iter_mut()
             .for_each(|v| *v = if *v > zero { *v } else { zero })
     });
@@ -57,16 +56,14 @@ pub(crate) fn relu_in_place<T: candle_core::WithDType>(y: &mut [T]) {
 /// $G \odot [y > 0]$ for the output $y$ of a ReLU: the backward pass of fused layers (PyTorch's
 /// subgradient 0 at 0), in parallel.
 pub(crate) fn relu_mask<T: candle_core::WithDType>(g: &[T], y: &[T]) -> Vec<T> {
-    use rayon::prelude::*;
     let zero = T::from_f64(0.0);
     let mut out = vec![zero; g.len()];
-    out.par_chunks_mut(RELU_CHUNK)
-        .zip(g.par_chunks(RELU_CHUNK).zip(y.par_chunks(RELU_CHUNK)))
-        .for_each(|(o, (gc, yc))| {
-            for ((o, &g), &y) in o.iter_mut().zip(gc).zip(yc) {
-                *o = if y > zero { g } else { zero };
-            }
-        });
+    crate::matmul::par_chunks_mut(&mut out, RELU_CHUNK, |i, o| {
+        let r = i * RELU_CHUNK..i * RELU_CHUNK + o.len();
+        for ((o, &g), &y) in o.iter_mut().zip(&g[r.clone()]).zip(&y[r]) {
+            *o = if y > zero { g } else { zero };
+        }
+    });
     out
 }
 

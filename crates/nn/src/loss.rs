@@ -36,10 +36,9 @@ use std::sync::Arc;
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor, WithDType};
-use rayon::prelude::*;
 
 use crate::activation::log_softmax;
-use crate::matmul::{by_dtype, values, with_values};
+use crate::matmul::{by_dtype, par_chunks_mut, values, with_values};
 
 /// Mean squared error over all elements.
 pub fn mse(pred: &Tensor, target: &Tensor) -> Result<Tensor> {
@@ -164,7 +163,7 @@ pub struct FusedCrossEntropy {
     scale: f64,
 }
 
-/// Rows per rayon task: a few thousand logits, below which a task costs more than it saves.
+/// Rows per parallel task: a few thousand logits, below which a task costs more than it saves.
 fn ce_rows_per_task(c: usize) -> usize {
     (4096 / c.max(1)).max(1)
 }
@@ -186,16 +185,15 @@ impl FusedCrossEntropy {
     fn forward<T: WithDType>(&self, z: &[T]) -> f64 {
         let c = self.classes;
         let per = ce_rows_per_task(c);
-        let partial: Vec<f64> = z
-            .par_chunks(per * c)
-            .zip(self.rows.par_chunks(per))
-            .map(|(zc, rc)| {
-                zc.chunks_exact(c)
-                    .zip(rc)
-                    .filter_map(|(zr, y)| y.map(|y| self.row_loss(zr, y).1))
-                    .sum::<f64>()
-            })
-            .collect();
+        let mut partial = vec![0.0f64; self.rows.len().div_ceil(per)];
+        par_chunks_mut(&mut partial, 1, |t, p| {
+            let rows = t * per..((t + 1) * per).min(self.rows.len());
+            p[0] = z[rows.start * c..rows.end * c]
+                .chunks_exact(c)
+                .zip(&self.rows[rows])
+                .filter_map(|(zr, y)| y.map(|y| self.row_loss(zr, y).1))
+                .sum::<f64>();
+        });
         partial.iter().sum::<f64>() * self.scale
     }
 
@@ -205,18 +203,17 @@ impl FusedCrossEntropy {
         let k = g * self.scale;
         let off = self.smoothing / c as f64;
         let mut dz = vec![T::from_f64(0.0); z.len()];
-        dz.par_chunks_mut(per * c)
-            .zip(z.par_chunks(per * c).zip(self.rows.par_chunks(per)))
-            .for_each(|(dc, (zc, rc))| {
-                for ((dr, zr), y) in dc.chunks_exact_mut(c).zip(zc.chunks_exact(c)).zip(rc) {
-                    let Some(y) = *y else { continue };
-                    let lse = self.row_loss(zr, y).0;
-                    for (d, v) in dr.iter_mut().zip(zr) {
-                        *d = T::from_f64(k * ((v.to_f64() - lse).exp() - off));
-                    }
-                    dr[y] -= T::from_f64(k * (1.0 - self.smoothing));
+        par_chunks_mut(&mut dz, per * c, |t, dc| {
+            let (zc, rc) = (&z[t * per * c..][..dc.len()], &self.rows[t * per..]);
+            for ((dr, zr), y) in dc.chunks_exact_mut(c).zip(zc.chunks_exact(c)).zip(rc) {
+                let Some(y) = *y else { continue };
+                let lse = self.row_loss(zr, y).0;
+                for (d, v) in dr.iter_mut().zip(zr) {
+                    *d = T::from_f64(k * ((v.to_f64() - lse).exp() - off));
                 }
-            });
+                dr[y] -= T::from_f64(k * (1.0 - self.smoothing));
+            }
+        });
         dz
     }
 }

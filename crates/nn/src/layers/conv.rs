@@ -42,12 +42,13 @@ use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Result, Shape, Tensor, Var,
     WithDType,
 };
-use rayon::prelude::*;
 
 use super::{Mode, Module};
 use crate::activation::relu_mask;
 use crate::init::Init;
-use crate::matmul::{by_dtype, gemm_into, values, with_values, zero, MatView, Threads};
+use crate::matmul::{
+    by_dtype, gemm_into, par_chunks_scratch, values, with_values, zero, MatView, Threads,
+};
 use crate::params::Params;
 
 /// Stride, zero padding and dilation, the same along every spatial axis.
@@ -376,57 +377,49 @@ impl Geometry {
         let (patch, pixels, out) = (self.patch(), self.pixels(), self.o * self.pixels());
         let mut y = vec![zero::<T>(); self.n * out];
         let kmat = MatView::row_major(k, self.o, patch);
-        y.par_chunks_mut(out)
-            .zip(x.par_chunks(self.image()))
-            .for_each_init(
-                || vec![zero::<T>(); patch * pixels],
-                |cols, (yb, xb)| {
-                    self.im2col(xb, cols);
-                    for (row, &b) in yb.chunks_mut(pixels).zip(bias) {
-                        row.fill(b);
-                    }
-                    gemm_into(
-                        yb,
-                        kmat,
-                        MatView::row_major(cols, patch, pixels),
-                        true,
-                        Threads::Caller,
-                    );
-                    if relu {
-                        let z = zero::<T>();
-                        yb.iter_mut().for_each(|v| *v = if *v > z { *v } else { z });
-                    }
-                },
+        par_chunks_scratch(&mut y, out, patch * pixels, |m, yb, cols| {
+            let xb = &x[m * self.image()..(m + 1) * self.image()];
+            self.im2col(xb, cols);
+            for (row, &b) in yb.chunks_mut(pixels).zip(bias) {
+                row.fill(b);
+            }
+            gemm_into(
+                yb,
+                kmat,
+                MatView::row_major(cols, patch, pixels),
+                true,
+                Threads::Caller,
             );
+            if relu {
+                let z = zero::<T>();
+                yb.iter_mut().for_each(|v| *v = if *v > z { *v } else { z });
+            }
+        });
         y
     }
 
     /// $\partial L/\partial K = \sum_m G_m\, \mathrm{im2col}(x_m)^\top$.
     fn grad_kernel<T: WithDType>(&self, x: &[T], g: &[T]) -> Vec<T> {
         let (patch, pixels, out) = (self.patch(), self.pixels(), self.o * self.pixels());
-        let partials: Vec<Vec<T>> = x
-            .par_chunks(GRAD_CHUNK * self.image())
-            .zip(g.par_chunks(GRAD_CHUNK * out))
-            .map_init(
-                || vec![zero::<T>(); patch * pixels],
-                |cols, (xc, gc)| {
-                    let mut acc = vec![zero::<T>(); self.o * patch];
-                    for (t, (xb, gb)) in xc.chunks(self.image()).zip(gc.chunks(out)).enumerate() {
-                        self.im2col(xb, cols);
-                        let cols = MatView::row_major(cols, patch, pixels).t();
-                        gemm_into(
-                            &mut acc,
-                            MatView::row_major(gb, self.o, pixels),
-                            cols,
-                            t > 0,
-                            Threads::Caller,
-                        );
-                    }
-                    acc
-                },
-            )
-            .collect();
-        sum_in_order(partials, self.o * patch)
+        let size = self.o * patch;
+        let mut partials = vec![zero::<T>(); self.n.div_ceil(GRAD_CHUNK) * size];
+        par_chunks_scratch(&mut partials, size, patch * pixels, |c, acc, cols| {
+            let images = c * GRAD_CHUNK..((c + 1) * GRAD_CHUNK).min(self.n);
+            let xc = &x[images.start * self.image()..images.end * self.image()];
+            let gc = &g[images.start * out..images.end * out];
+            for (t, (xb, gb)) in xc.chunks(self.image()).zip(gc.chunks(out)).enumerate() {
+                self.im2col(xb, cols);
+                let cols = MatView::row_major(cols, patch, pixels).t();
+                gemm_into(
+                    acc,
+                    MatView::row_major(gb, self.o, pixels),
+                    cols,
+                    t > 0,
+                    Threads::Caller,
+                );
+            }
+        });
+        sum_in_order(partials, size)
     }
 
     /// $\partial L/\partial x_m = \mathrm{col2im}(K^\top G_m)$, in parallel over the batch.
@@ -434,21 +427,17 @@ impl Geometry {
         let (patch, pixels, out) = (self.patch(), self.pixels(), self.o * self.pixels());
         let mut dx = vec![zero::<T>(); self.n * self.image()];
         let kt = MatView::row_major(k, self.o, patch).t();
-        dx.par_chunks_mut(self.image())
-            .zip(g.par_chunks(out))
-            .for_each_init(
-                || vec![zero::<T>(); patch * pixels],
-                |cols, (dxb, gb)| {
-                    gemm_into(
-                        cols,
-                        kt,
-                        MatView::row_major(gb, self.o, pixels),
-                        false,
-                        Threads::Caller,
-                    );
-                    self.col2im(cols, dxb);
-                },
+        par_chunks_scratch(&mut dx, self.image(), patch * pixels, |m, dxb, cols| {
+            let gb = &g[m * out..(m + 1) * out];
+            gemm_into(
+                cols,
+                kt,
+                MatView::row_major(gb, self.o, pixels),
+                false,
+                Threads::Caller,
             );
+            self.col2im(cols, dxb);
+        });
         dx
     }
 
@@ -474,16 +463,19 @@ impl Geometry {
     }
 }
 
-/// Element-wise sum of equally long vectors, first to last.
-fn sum_in_order<T: WithDType>(parts: Vec<Vec<T>>, len: usize) -> Vec<T> {
-    let mut parts = parts.into_iter();
-    let mut acc = parts.next().unwrap_or_else(|| vec![zero::<T>(); len]);
-    for p in parts {
-        for (a, v) in acc.iter_mut().zip(p) {
+/// Element-wise sum of the consecutive `len`-long parts of `parts`, first to last.
+fn sum_in_order<T: WithDType>(mut parts: Vec<T>, len: usize) -> Vec<T> {
+    if parts.len() < len {
+        return vec![zero::<T>(); len];
+    }
+    let (acc, rest) = parts.split_at_mut(len);
+    for p in rest.chunks_exact(len) {
+        for (a, &v) in acc.iter_mut().zip(p) {
             *a += v;
         }
     }
-    acc
+    parts.truncate(len);
+    parts
 }
 
 /// Which tensor a backward op of the fused convolution returns.
@@ -640,7 +632,7 @@ impl CustomOp1 for FusedConv2dBiasGrad {
 /// an im2col matrix and one matrix multiply (`gemm`, candle's kernel) for the output; for the
 /// gradients $\partial L/\partial K = \sum_m G_m\, \mathrm{im2col}(x_m)^\top$,
 /// $\partial L/\partial x_m = \mathrm{col2im}(K^\top G_m)$ and $\partial L/\partial b$ the
-/// per-channel sums of $G$. Images run in parallel on rayon's pool; the result does not depend on
+/// per-channel sums of $G$. Images run in parallel on the CPU pool of [`crate::matmul`]; the result does not depend on
 /// the number of threads. The input gradient is skipped when the input needs none (data).
 ///
 /// $x$: $(n, c, h, w)$, kernel: $(o, c, k_h, k_w)$, bias $(o)$, result $(n, o, h', w')$; f32 or
@@ -957,7 +949,7 @@ mod tests {
     }
 
     /// Data (not a variable) gets no gradient, the kernel still gets the right one; and the
-    /// result is bitwise the same on one thread as on three (the batch of 19 spans several
+    /// result is bitwise the same on one thread as on the whole CPU pool (the batch of 19 spans several
     /// gradient chunks).
     #[test]
     fn fused_data_input_and_thread_count() {
@@ -976,11 +968,14 @@ mod tests {
         let k = Var::from_tensor(&draw(&[3, 2, 3, 3])).unwrap();
         let b = Var::from_tensor(&draw(&[3])).unwrap();
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            let go = |f: &dyn Fn() -> (Vec<f32>, Vec<f32>)| {
+                if threads == 1 {
+                    crate::matmul::on_one_thread(f)
+                } else {
+                    f()
+                }
+            };
+            go(&|| {
                 let y = conv2d_fused(&x, &k, &b, cfg).unwrap();
                 let grads = (&y * &g).unwrap().sum_all().unwrap().backward().unwrap();
                 assert!(grads.get(&x).is_none(), "data got a gradient");

@@ -163,7 +163,7 @@ pub fn linear_composite(x: &Tensor, w: &Tensor, b: Option<&Tensor>, relu: bool) 
 /// The fused affine map $y = \phi(x W^\top + b)$, $\phi$ the identity or ReLU, as one candle
 /// custom operation with its own backward pass.
 ///
-/// Forward: the rows of $y$ start as $b$ and one GEMM (over rayon's pool) accumulates
+/// Forward: the rows of $y$ start as $b$ and one GEMM (split by rows over the CPU pool) accumulates
 /// $x W^\top$ onto them; ReLU is applied in the same output buffer. Backward with upstream
 /// gradient $G$: $G' = G \odot [y > 0]$ (ReLU; PyTorch's subgradient 0 at 0) or $G' = G$, in
 /// place in one buffer, then $\partial L/\partial x = G' W$ and $\partial L/\partial W = G'^\top x$

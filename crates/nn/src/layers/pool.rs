@@ -30,9 +30,9 @@ use std::sync::{Arc, Mutex};
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor, WithDType};
-use rayon::prelude::*;
 
 use super::{Mode, Module};
+use crate::matmul::{par_chunks_mut, Disjoint};
 
 /// Check that a $kh \times kw$ window fits `x` (rank 4).
 fn check_windows(x: &Tensor, kh: usize, kw: usize) -> Result<()> {
@@ -155,15 +155,16 @@ impl FusedMaxPool {
         let planes = x.len() / (h * w);
         let mut y = vec![T::from_f64(0.0); planes * out];
         let mut argmax = vec![0u32; planes * out];
-        y.par_chunks_mut(out)
-            .zip(argmax.par_chunks_mut(out))
-            .zip(x.par_chunks(h * w))
-            .for_each(|((yp, ap), xp)| {
-                self.window.for_each_argmax(xp, w, |o, at| {
-                    yp[o] = xp[at];
-                    ap[o] = at as u32;
-                })
-            });
+        let shared = Disjoint::new(&mut argmax);
+        par_chunks_mut(&mut y, out, |p, yp| {
+            // SAFETY: plane p alone touches its range of the arg-max, as of the output.
+            let ap = unsafe { shared.range(p * out..(p + 1) * out) };
+            let xp = &x[p * h * w..(p + 1) * h * w];
+            self.window.for_each_argmax(xp, w, |o, at| {
+                yp[o] = xp[at];
+                ap[o] = at as u32;
+            })
+        });
         *self.argmax.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(argmax);
         T::to_cpu_storage_owned(y)
     }
@@ -211,13 +212,13 @@ impl MaxPoolScatter {
         let out = g.len() / (self.shape.elem_count() / (h * w)).max(1);
         let mut dx = vec![T::from_f64(0.0); self.shape.elem_count()];
         if out > 0 {
-            dx.par_chunks_mut(h * w)
-                .zip(g.par_chunks(out).zip(self.argmax.par_chunks(out)))
-                .for_each(|(dp, (gp, ap))| {
-                    for (&gv, &at) in gp.iter().zip(ap) {
-                        dp[at as usize] += gv;
-                    }
-                });
+            par_chunks_mut(&mut dx, h * w, |p, dp| {
+                let r = p * out..(p + 1) * out;
+                let (gp, ap) = (&g[r.clone()], &self.argmax[r]);
+                for (&gv, &at) in gp.iter().zip(ap) {
+                    dp[at as usize] += gv;
+                }
+            });
         }
         Ok(T::to_cpu_storage_owned(dx))
     }

@@ -7,7 +7,7 @@
 //! $v \leftarrow \beta_2 v + (1-\beta_2) g'^2$,
 //! $\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\,\frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}$
 //! (`torch.optim.Adam`'s order of operations), in the parameters' precision. The tensors are
-//! split into fixed chunks updated in parallel (rayon); elements are independent, so the result
+//! split into fixed chunks updated in parallel (the CPU pool of [`crate::matmul`]); elements are independent, so the result
 //! does not depend on the number of threads. No temporary tensor is allocated: the composite
 //! update in [`super::Optimizer`] (about ten element-wise tensor operations, each allocating its
 //! result) stays as the test oracle and as the path for AMSGrad and for tensors off the CPU.
@@ -34,9 +34,8 @@
 use std::cell::Cell;
 
 use candle_core::{CpuStorage, DType, InplaceOp1, Layout, Result, Tensor, WithDType};
-use rayon::prelude::*;
 
-use crate::matmul::{by_dtype, with_values};
+use crate::matmul::{by_dtype, par_chunks_mut, with_values, Disjoint};
 
 /// The hyper-parameters of one step.
 #[derive(Debug, Clone, Copy)]
@@ -162,16 +161,18 @@ fn update<T: Elem>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &AdamStep)
     let (b1, b2, one_b1, one_b2) = (c(h.beta1), c(h.beta2), c(1.0 - h.beta1), c(1.0 - h.beta2));
     let (l2, shrink, step_size, inv_bc2_sqrt, eps) =
         (c(l2), c(shrink), c(step_size), c(inv_bc2_sqrt), c(h.eps));
-    p.par_chunks_mut(CHUNK)
-        .zip(m.par_chunks_mut(CHUNK))
-        .zip(v.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK)))
-        .for_each(|((pc, mc), (vc, gc))| {
-            for (((pi, mi), vi), &gi) in pc.iter_mut().zip(mc).zip(vc).zip(gc) {
-                let theta = *pi;
-                let grad = gi + l2 * theta;
-                *mi = b1 * *mi + one_b1 * grad;
-                *vi = b2 * *vi + one_b2 * grad * grad;
-                *pi = theta * shrink - step_size * *mi / (vi.sqrt() * inv_bc2_sqrt + eps);
-            }
-        });
+    let (m, v) = (Disjoint::new(m), Disjoint::new(v));
+    par_chunks_mut(p, CHUNK, |i, pc| {
+        let r = i * CHUNK..i * CHUNK + pc.len();
+        // SAFETY: task i alone touches range r of the moments, as it alone holds chunk i of p.
+        let (mc, vc) = unsafe { (m.range(r.clone()), v.range(r.clone())) };
+        let gc = &g[r];
+        for (((pi, mi), vi), &gi) in pc.iter_mut().zip(mc).zip(vc).zip(gc) {
+            let theta = *pi;
+            let grad = gi + l2 * theta;
+            *mi = b1 * *mi + one_b1 * grad;
+            *vi = b2 * *vi + one_b2 * grad * grad;
+            *pi = theta * shrink - step_size * *mi / (vi.sqrt() * inv_bc2_sqrt + eps);
+        }
+    });
 }
