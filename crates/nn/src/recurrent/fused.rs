@@ -800,12 +800,13 @@ pub fn lstm_scan(
         DType::F32 => x.apply_op3(&w, &s0, scan::<f32>(reverse))?,
         _ => x.apply_op3(&w, &s0, scan::<f64>(reverse))?,
     };
-    let seq = out.narrow(0, 0, t)?;
+    // The final h is taken from `out` itself, not from `seq`: each view candle backpropagates
+    // through costs a zero-padded copy, a zeroed accumulator and an add of the full output.
     let last = if reverse { 0 } else { t - 1 };
     Ok((
-        seq.clone(),
+        out.narrow(0, 0, t)?,
         State {
-            h: seq.get(last)?,
+            h: out.get(last)?,
             c: Some(out.get(t)?),
         },
     ))
