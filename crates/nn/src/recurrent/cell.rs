@@ -329,7 +329,8 @@ impl Cell {
                 _ => None,
             };
             return super::fused::lstm_scan(
-                &self.project_weights(x)?,
+                x,
+                self.w_ih.as_tensor(),
                 self.w_hh.as_tensor(),
                 bias.as_ref(),
                 &state,

@@ -5,12 +5,13 @@
 //! graph nodes per step, each allocating its own tensor; this op records one node for the whole
 //! sequence and keeps what backward needs (the activated gates and the cells) inside itself.
 //!
-//! **Forward.** Given the projected input $p_t = x_t W_{ih}^\top$
-//! ($p \in \mathbb{R}^{T \times B \times 4H}$, one GEMM for all steps, done by the caller),
-//! $W_{hh} \in \mathbb{R}^{4H \times H}$, the bias $b = b_{ih} + b_{hh}$ and the initial state
-//! $(h_0, c_0)$, each step is one $(B \times H)(H \times 4H)$ GEMM
-//! $a_t = p_t + b + h_{t-1} W_{hh}^\top$ followed by one pass over the gates ($i, f, g, o$ as
-//! `torch.nn.LSTM`): $c_t = \sigma(a_f) \odot c_{t-1} + \sigma(a_i) \odot \tanh(a_g)$,
+//! **Forward.** Given the input $x \in \mathbb{R}^{T \times B \times I}$ (time-major), the
+//! weights $W_{ih} \in \mathbb{R}^{4H \times I}$, $W_{hh} \in \mathbb{R}^{4H \times H}$, the bias
+//! $b = b_{ih} + b_{hh}$ and the initial state $(h_0, c_0)$, the op first computes the input part
+//! $p_t = x_t W_{ih}^\top + b$ of every step (one GEMM per block of rows, below), then each step
+//! is one $(B \times H)(H \times 4H)$ GEMM $a_t = p_t + h_{t-1} W_{hh}^\top$ followed by one pass
+//! over the gates ($i, f, g, o$ as `torch.nn.LSTM`):
+//! $c_t = \sigma(a_f) \odot c_{t-1} + \sigma(a_i) \odot \tanh(a_g)$,
 //! $h_t = \sigma(a_o) \odot \tanh(c_t)$.
 //!
 //! **Backward.** With $\bar h_t$ the gradient reaching $h_t$ from the output plus from step
@@ -19,20 +20,23 @@
 //! $\bar a_i = \bar c_t \odot g \odot i(1 - i)$, $\bar a_f = \bar c_t \odot c_{t-1} \odot f(1-f)$,
 //! $\bar a_g = \bar c_t \odot i \odot (1 - g^2)$, $\bar a_o = \bar h_t \odot \tanh c_t \odot o(1-o)$,
 //! then $\bar c_{t-1} = \bar c_t \odot f$ and $\bar h_{t-1} = \bar a_t W_{hh}$ (one GEMM per step).
-//! $\bar p_t = \bar a_t$, $\bar b = \sum_t \bar a_t^\top \mathbf 1$, and at the end one
-//! $(4H \times TB)(TB \times H)$ GEMM gives $\bar W_{hh} = \sum_t \bar a_t^\top h_{t-1}$. The
-//! caller's projection turns $\bar p$ into $\bar x$ and $\bar W_{ih}$ through candle's matmul
-//! backward.
+//! At the end, with $\bar A$ the $(TB \times 4H)$ stack of the $\bar a_t$: $\bar x = \bar A W_{ih}$,
+//! $\bar W_{ih} = \bar A^\top X$, $\bar W_{hh} = \bar A^\top H_{-1}$ ($H_{-1}$ the stack of the
+//! $h_{t-1}$) and $\bar b = \bar A^\top \mathbf 1$.
 //!
 //! **Parallelism.** The rows of a batch never interact, so the batch is cut into fixed blocks of
-//! 16 rows and each block runs all $T$ steps (forward, then backward) on its own rayon task, with
-//! sequential per-step GEMMs: no synchronisation per step, and results that do not depend on the
-//! thread count. The f32 gate loops are compiled for AVX2 as well and chosen at run time.
+//! 16 rows and each block runs everything on its own rayon task: its input GEMM, all $T$ steps
+//! forward, then backward, and its own $\bar x$, $\bar W$ and $\bar b$ GEMMs, every GEMM
+//! sequential. No synchronisation per step, no library thread pool nested in the op (a small
+//! GEMM split over a pool spins more than it computes), and the blocks' weight gradients are
+//! summed in block order, so results do not depend on the thread count. The f32 gate loops are
+//! compiled for AVX2 as well and chosen at run time.
 //!
-//! Shapes: inputs $p$ $(T, B, 4H)$, $W_{hh}$ $(4H, H)$, $s_0 = [h_0; c_0; b]$ flattened
-//! $(2BH + 4H)$ (a `CustomOp3` takes three tensors); output
+//! Shapes: inputs $x$ $(T, B, I)$, $W = [W_{ih} \; W_{hh}]$ $(4H, I + H)$, $s_0 = [h_0; c_0; b]$
+//! flattened $(2BH + 4H)$ (a `CustomOp3` takes three tensors); output
 //! $(T + 1, B, H)$: $h_t$ at row $t$ in time order (also when run backwards in time), then the
-//! final cell state. Cost: $O(TBH \cdot 4H)$ time as the composite path, $O(TB \cdot 5H)$ saved.
+//! final cell state. Cost: $O(TB \cdot 4H (I + H))$ time as the composite path,
+//! $O(TB (I + 8H))$ saved.
 //!
 //! The composite cell stays the oracle: the tests below check outputs and every gradient against
 //! it, and against finite differences in `f64`. Reference: A. Graves, *Supervised Sequence
@@ -43,12 +47,13 @@
 //! use breadth_nn::recurrent::cell::State;
 //! use candle_core::{DType, Device, Tensor};
 //! let dev = Device::Cpu;
-//! let (t, b, h) = (3, 2, 4);
-//! let p = Tensor::ones((t, b, 4 * h), DType::F32, &dev).unwrap();
-//! let w = Tensor::zeros((4 * h, h), DType::F32, &dev).unwrap();
+//! let (t, b, i, h) = (3, 2, 1, 4);
+//! let x = Tensor::ones((t, b, i), DType::F32, &dev).unwrap();
+//! let w_ih = Tensor::ones((4 * h, i), DType::F32, &dev).unwrap();
+//! let w_hh = Tensor::zeros((4 * h, h), DType::F32, &dev).unwrap();
 //! let s0 = State { h: Tensor::zeros((b, h), DType::F32, &dev).unwrap(),
 //!                  c: Some(Tensor::zeros((b, h), DType::F32, &dev).unwrap()) };
-//! let (seq, last) = lstm_scan(&p, &w, None, &s0, false).unwrap();
+//! let (seq, last) = lstm_scan(&x, &w_ih, &w_hh, None, &s0, false).unwrap();
 //! assert_eq!(seq.dims(), &[t, b, h]);
 //! // With every pre-activation 1 and no recurrence: c_1 = s(1) tanh(1), h_1 = s(1) tanh(c_1).
 //! let s = 1.0f32 / (1.0 + (-1.0f32).exp());
@@ -60,6 +65,7 @@
 
 use std::sync::Mutex;
 
+use crate::matmul::with_values;
 use candle_core::{bail, CpuStorage, CustomOp3, DType, Layout, Result, Shape, Tensor, WithDType};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -71,6 +77,8 @@ use super::cell::State;
 pub(crate) trait Elem: WithDType + faer::traits::RealField {
     fn tanh(self) -> Self;
     fn sigmoid(self) -> Self;
+    /// This type's free buffers ([`buffer`], [`recycle`]).
+    fn pool() -> &'static Mutex<Vec<Vec<Self>>>;
     /// `dst (+)= a b` with faer.
     fn gemm(
         dst: MatMut<'_, Self>,
@@ -102,6 +110,10 @@ impl Elem for f32 {
     fn sigmoid(self) -> Self {
         1.0 / (1.0 + exp_f32(-self))
     }
+    fn pool() -> &'static Mutex<Vec<Vec<Self>>> {
+        static POOL: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
+        &POOL
+    }
     fn gates_forward(g: GatesFwd<'_, Self>) {
         #[cfg(target_arch = "x86_64")]
         if avx2::available() {
@@ -129,6 +141,10 @@ impl Elem for f64 {
     #[inline(always)]
     fn sigmoid(self) -> Self {
         1.0 / (1.0 + (-self).exp())
+    }
+    fn pool() -> &'static Mutex<Vec<Vec<Self>>> {
+        static POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+        &POOL
     }
 }
 
@@ -176,66 +192,6 @@ fn exp_f32(x: f32) -> f32 {
     let y = p * r * r + r + 1.0;
     // The bits of MAGIC shifted left by 23 vanish (its low 9 bits are zero), leaving (k+127)<<23.
     y * f32::from_bits(kf.to_bits().wrapping_add(127) << 23)
-}
-
-/// Batch rows per parallel task. Rows of a batch never interact in the recurrence, so each block
-/// runs all $T$ steps on its own thread with no hand-off per step (a parallel GEMM per step cost
-/// more in synchronisation than it saved at these sizes). The size is fixed, not derived from
-/// the thread count, so the results do not depend on it.
-const ROWS: usize = 16;
-
-/// Sizes of one scan and the order it visits time.
-#[derive(Debug, Clone, Copy)]
-struct Dims {
-    t: usize,
-    b: usize,
-    h: usize,
-    reverse: bool,
-}
-
-impl Dims {
-    /// Time index of the `s`-th step taken.
-    fn at(&self, s: usize) -> usize {
-        if self.reverse {
-            self.t - 1 - s
-        } else {
-            s
-        }
-    }
-}
-
-/// What the forward pass keeps for backward: activated gates $(T, B, 4H)$, cells $c_t$ and
-/// $\tanh c_t$ $(T, B, H)$.
-struct Saved<T> {
-    gates: Vec<T>,
-    cells: Vec<T>,
-    tanh_cells: Vec<T>,
-}
-
-/// Cut a time-major buffer (`per_step` values per time step, `width` per batch row) into the
-/// blocks of [`ROWS`] rows: `result[k][t]` is block `k`'s rows at time step `t`.
-fn split_blocks<T>(buf: &mut [T], per_step: usize, width: usize) -> Vec<Vec<&mut [T]>> {
-    let mut blocks: Vec<Vec<&mut [T]>> = Vec::new();
-    for step in buf.chunks_exact_mut(per_step) {
-        for (k, piece) in step.chunks_mut(ROWS * width).enumerate() {
-            if k == blocks.len() {
-                blocks.push(Vec::new());
-            }
-            blocks[k].push(piece);
-        }
-    }
-    blocks
-}
-
-/// Entry `read` (shared) and entry `write` (mutable) of `v`, `read != write`.
-fn read_write<'a, T>(v: &'a mut [&mut [T]], read: usize, write: usize) -> (&'a [T], &'a mut [T]) {
-    if read < write {
-        let (lo, hi) = v.split_at_mut(write);
-        (&*lo[read], &mut *hi[0])
-    } else {
-        let (lo, hi) = v.split_at_mut(read);
-        (&*hi[0], &mut *lo[write])
-    }
 }
 
 /// Arguments of one step's gate pass over a block of rows.
@@ -382,190 +338,330 @@ fn gate_row_backward<T: Elem>(
     }
 }
 
-/// Mutable views of one block of rows into each time step of the forward buffers.
-struct FwdBlock<'a, T> {
-    r0: usize,
-    gates: Vec<&'a mut [T]>,
-    cells: Vec<&'a mut [T]>,
-    tanh_cells: Vec<&'a mut [T]>,
-    out: Vec<&'a mut [T]>,
+/// Free buffers kept for reuse, at most this many per element type.
+const POOL_MAX: usize = 128;
+
+/// A zeroed buffer of `len` values: the smallest free one that is large enough, else a new one.
+/// The per-block buffers are megabytes each and live from one training step's forward pass to
+/// its backward pass; fresh allocations came back from the system as untouched pages, and the
+/// page faults and zeroing took more CPU time than the gate math.
+fn buffer<T: Elem>(len: usize) -> Vec<T> {
+    let reused = T::pool().lock().ok().and_then(|mut pool| {
+        let best = (0..pool.len())
+            .filter(|&k| pool[k].capacity() >= len)
+            .min_by_key(|&k| pool[k].capacity())?;
+        Some(pool.swap_remove(best))
+    });
+    match reused {
+        Some(mut v) => {
+            v.clear();
+            v.resize(len, T::zero());
+            v
+        }
+        None => vec![T::zero(); len],
+    }
 }
 
-/// Forward over slices: returns the output $(T + 1, B, H)$ and the saved activations.
+/// Give `v` back for [`buffer`] to reuse.
+fn recycle<T: Elem>(v: Vec<T>) {
+    if let Ok(mut pool) = T::pool().lock() {
+        if pool.len() < POOL_MAX {
+            pool.push(v);
+        }
+    }
+}
+
+/// Batch rows per parallel task. Rows of a batch never interact in the recurrence, so each block
+/// runs all $T$ steps on its own thread with no hand-off per step (a parallel GEMM per step cost
+/// more in synchronisation than it saved at these sizes). The size is fixed, not derived from
+/// the thread count, so the results do not depend on it.
+const ROWS: usize = 16;
+
+/// Sizes of one scan and the order it visits time.
+#[derive(Debug, Clone, Copy)]
+struct Dims {
+    t: usize,
+    b: usize,
+    i: usize,
+    h: usize,
+    reverse: bool,
+}
+
+impl Dims {
+    /// Time index of the `s`-th step taken.
+    fn at(&self, s: usize) -> usize {
+        if self.reverse {
+            self.t - 1 - s
+        } else {
+            s
+        }
+    }
+
+    /// First row and number of rows of block `k`.
+    fn rows(&self, k: usize) -> (usize, usize) {
+        let r0 = k * ROWS;
+        (r0, ROWS.min(self.b - r0))
+    }
+}
+
+/// What one block of rows keeps from forward for backward, every buffer in the order the steps
+/// ran (step $s$ at slot $s$, whichever way time runs), so that each is one contiguous matrix.
+struct Block<T: Elem> {
+    /// Inputs $x$, $(T \cdot rows, I)$.
+    x: Vec<T>,
+    /// Activated gates, $(T \cdot rows, 4H)$.
+    gates: Vec<T>,
+    /// $h$ before each step and after the last, $((T + 1) \cdot rows, H)$: $h_0$ at slot 0.
+    hs: Vec<T>,
+    /// $c$ likewise, $c_0$ at slot 0.
+    cs: Vec<T>,
+    /// $\tanh c$ after each step, $(T \cdot rows, H)$.
+    tanh_c: Vec<T>,
+}
+
+impl<T: Elem> Drop for Block<T> {
+    fn drop(&mut self) {
+        for v in [
+            &mut self.x,
+            &mut self.gates,
+            &mut self.hs,
+            &mut self.cs,
+            &mut self.tanh_c,
+        ] {
+            recycle(std::mem::take(v));
+        }
+    }
+}
+
+/// Cut a time-major buffer (`per_step` values per time step, `width` per batch row) into the
+/// blocks of [`ROWS`] rows: `result[k][t]` is block `k`'s rows at time step `t`.
+fn split_blocks<T>(buf: &mut [T], per_step: usize, width: usize) -> Vec<Vec<&mut [T]>> {
+    let mut blocks: Vec<Vec<&mut [T]>> = Vec::new();
+    for step in buf.chunks_exact_mut(per_step) {
+        for (k, piece) in step.chunks_mut(ROWS * width).enumerate() {
+            if k == blocks.len() {
+                blocks.push(Vec::new());
+            }
+            blocks[k].push(piece);
+        }
+    }
+    blocks
+}
+
+/// The weights $W = [W_{ih} \; W_{hh}]$ $(4H, I + H)$ as the two halves.
+fn halves<T: Elem>(w: &[T], d: Dims) -> (MatRef<'_, T>, MatRef<'_, T>) {
+    let wm = MatRef::from_row_major_slice(w, 4 * d.h, d.i + d.h);
+    (wm.subcols(0, d.i), wm.subcols(d.i, d.h))
+}
+
+/// Forward over slices: the output $(T + 1, B, H)$ and each block's saved activations.
 fn forward<T: Elem>(
     d: Dims,
-    p: &[T],
+    x: &[T],
     w: &[T],
     h0: &[T],
     c0: &[T],
     bias: &[T],
-) -> (Vec<T>, Saved<T>) {
+) -> (Vec<T>, Vec<Block<T>>) {
     let Dims { t, b, h, .. } = d;
-    let (bh, b4h) = (b * h, b * 4 * h);
+    let bh = b * h;
     let mut out = vec![T::zero(); (t + 1) * bh];
-    let mut saved = Saved {
-        gates: vec![T::zero(); t * b4h],
-        cells: vec![T::zero(); t * bh],
-        tanh_cells: vec![T::zero(); t * bh],
-    };
-    let w_t = MatRef::from_row_major_slice(w, 4 * h, h).transpose();
-    let blocks: Vec<FwdBlock<'_, T>> = split_blocks(&mut saved.gates, b4h, 4 * h)
-        .into_iter()
-        .zip(split_blocks(&mut saved.cells, bh, h))
-        .zip(split_blocks(&mut saved.tanh_cells, bh, h))
-        .zip(split_blocks(&mut out[..t * bh], bh, h))
+    let (seq, last) = out.split_at_mut(t * bh);
+    let blocks = split_blocks(seq, bh, h)
+        .into_par_iter()
+        .zip(last.par_chunks_mut(ROWS * h))
         .enumerate()
-        .map(|(k, (((gates, cells), tanh_cells), out))| FwdBlock {
-            r0: k * ROWS,
-            gates,
-            cells,
-            tanh_cells,
-            out,
+        .map(|(k, (mut out_k, c_last))| {
+            let blk = block_forward(d, k, x, w, h0, c0, bias);
+            let rows = c_last.len() / h;
+            for (s, hs) in blk.hs[rows * h..].chunks_exact(rows * h).enumerate() {
+                out_k[d.at(s)].copy_from_slice(hs);
+            }
+            c_last.copy_from_slice(&blk.cs[t * rows * h..]);
+            blk
         })
         .collect();
-    blocks.into_par_iter().for_each(|mut blk| {
-        let r0 = blk.r0;
-        let rows = blk.out[0].len() / h;
-        for s in 0..t {
-            let ti = d.at(s);
-            let prev = (s > 0).then(|| d.at(s - 1));
-            let a = &mut *blk.gates[ti];
-            let p_rows = &p[ti * b4h + r0 * 4 * h..][..rows * 4 * h];
-            for (ar, pr) in a.chunks_exact_mut(4 * h).zip(p_rows.chunks_exact(4 * h)) {
-                for ((x, &pv), &bv) in ar.iter_mut().zip(pr).zip(bias) {
-                    *x = pv + bv;
-                }
-            }
-            let h_prev: &[T] = match prev {
-                Some(pi) => blk.out[pi],
-                None => &h0[r0 * h..][..rows * h],
-            };
-            T::gemm(
-                MatMut::from_row_major_slice_mut(a, rows, 4 * h),
-                Accum::Add,
-                MatRef::from_row_major_slice(h_prev, rows, h),
-                w_t,
-                Par::Seq,
-            );
-            let (c_prev, c) = match prev {
-                Some(pi) => read_write(&mut blk.cells, pi, ti),
-                None => (&c0[r0 * h..][..rows * h], &mut *blk.cells[ti]),
-            };
-            T::gates_forward(GatesFwd {
-                h,
-                a,
-                c_prev,
-                c,
-                tanh_c: &mut *blk.tanh_cells[ti],
-                h_out: &mut *blk.out[ti],
-            });
-        }
-    });
-    let last = d.at(t - 1);
-    out[t * bh..].copy_from_slice(&saved.cells[last * bh..(last + 1) * bh]);
-    (out, saved)
+    (out, blocks)
 }
 
-/// Gradients of the scan: $(\bar p, \bar W_{hh}, [\bar h_0, \bar c_0, \bar b])$ from the output's gradient `dout`
-/// $(T + 1, B, H)$, the output itself and the saved activations.
-fn backward<T: Elem>(
+/// All $T$ steps of block `k` on the calling thread: one $(T \cdot rows \times I)(I \times 4H)$
+/// GEMM for the input part, then per step one $(rows \times H)(H \times 4H)$ GEMM and the gates.
+fn block_forward<T: Elem>(
     d: Dims,
+    k: usize,
+    x: &[T],
     w: &[T],
     h0: &[T],
     c0: &[T],
-    out: &[T],
-    saved: &Saved<T>,
-    dout: &[T],
-) -> (Vec<T>, Vec<T>, Vec<T>) {
-    let Dims { t, b, h, .. } = d;
-    let (bh, b4h) = (b * h, b * 4 * h);
-    let mut dp = vec![T::zero(); t * b4h];
-    let mut ds = vec![T::zero(); 2 * bh + 4 * h];
-    let w_m = MatRef::from_row_major_slice(w, 4 * h, h);
-    {
-        // Each block runs its own BPTT; its dh_0 and dc_0 slots hold the running dh_t and dc_t.
-        let (dh0, rest) = ds.split_at_mut(bh);
-        let blocks: Vec<_> = split_blocks(&mut dp, b4h, 4 * h)
-            .into_iter()
-            .zip(dh0.chunks_mut(ROWS * h))
-            .zip(rest[..bh].chunks_mut(ROWS * h))
-            .enumerate()
-            .collect();
-        blocks.into_par_iter().for_each(|(k, ((mut da, dh), dc))| {
-            let (r0, rows) = (k * ROWS, dh.len() / h);
-            let (off, off4) = (r0 * h, r0 * 4 * h);
-            dc.copy_from_slice(&dout[t * bh + off..][..rows * h]);
-            for s in (0..t).rev() {
-                let ti = d.at(s);
-                let c_prev = match (s > 0).then(|| d.at(s - 1)) {
-                    Some(pi) => &saved.cells[pi * bh + off..][..rows * h],
-                    None => &c0[off..][..rows * h],
-                };
-                T::gates_backward(GatesBwd {
-                    h,
-                    gates: &saved.gates[ti * b4h + off4..][..rows * 4 * h],
-                    tanh_c: &saved.tanh_cells[ti * bh + off..][..rows * h],
-                    c_prev,
-                    dout: &dout[ti * bh + off..][..rows * h],
-                    dh,
-                    dc,
-                    da: da[ti],
-                });
-                T::gemm(
-                    MatMut::from_row_major_slice_mut(dh, rows, h),
-                    Accum::Replace,
-                    MatRef::from_row_major_slice(da[ti], rows, 4 * h),
-                    w_m,
-                    Par::Seq,
-                );
-            }
-            da.clear();
+    bias: &[T],
+) -> Block<T> {
+    let Dims { t, b, i, h, .. } = d;
+    let (r0, rows) = d.rows(k);
+    let (w_ih, w_hh) = halves(w, d);
+    let (n, g) = (rows * h, 4 * h);
+    let mut xb = buffer(t * rows * i);
+    for (s, dst) in xb.chunks_exact_mut(rows * i).enumerate() {
+        dst.copy_from_slice(&x[(d.at(s) * b + r0) * i..][..rows * i]);
+    }
+    let mut gates = buffer(t * rows * g);
+    for row in gates.chunks_exact_mut(g) {
+        row.copy_from_slice(bias);
+    }
+    T::gemm(
+        MatMut::from_row_major_slice_mut(&mut gates, t * rows, g),
+        Accum::Add,
+        MatRef::from_row_major_slice(&xb, t * rows, i),
+        w_ih.transpose(),
+        Par::Seq,
+    );
+    let mut hs = buffer((t + 1) * n);
+    let mut cs = buffer((t + 1) * n);
+    hs[..n].copy_from_slice(&h0[r0 * h..][..n]);
+    cs[..n].copy_from_slice(&c0[r0 * h..][..n]);
+    let mut tanh_c = buffer(t * n);
+    for s in 0..t {
+        let a = &mut gates[s * rows * g..][..rows * g];
+        let (h_prev, h_next) = hs[s * n..].split_at_mut(n);
+        let (c_prev, c_next) = cs[s * n..].split_at_mut(n);
+        T::gemm(
+            MatMut::from_row_major_slice_mut(a, rows, g),
+            Accum::Add,
+            MatRef::from_row_major_slice(h_prev, rows, h),
+            w_hh.transpose(),
+            Par::Seq,
+        );
+        T::gates_forward(GatesFwd {
+            h,
+            a,
+            c_prev,
+            c: &mut c_next[..n],
+            tanh_c: &mut tanh_c[s * n..][..n],
+            h_out: &mut h_next[..n],
         });
     }
-    // h_{t-1} of every step in time slots, for the single dW_hh product.
-    let mut h_prev_all = vec![T::zero(); t * bh];
-    for s in 0..t {
-        let src = if s > 0 {
-            &out[d.at(s - 1) * bh..][..bh]
-        } else {
-            h0
-        };
-        h_prev_all[d.at(s) * bh..][..bh].copy_from_slice(src);
+    Block {
+        x: xb,
+        gates,
+        hs,
+        cs,
+        tanh_c,
     }
-    let mut dw = vec![T::zero(); 4 * h * h];
-    T::gemm(
-        MatMut::from_row_major_slice_mut(&mut dw, 4 * h, h),
-        Accum::Replace,
-        MatRef::from_row_major_slice(&dp, t * b, 4 * h).transpose(),
-        MatRef::from_row_major_slice(&h_prev_all, t * b, h),
-        par_for(4 * h, h, t * b),
-    );
-    // The bias gradient is the column sum of the gate gradients.
-    let db = &mut ds[2 * bh..];
-    for row in dp.chunks_exact(4 * h) {
+}
+
+/// Gradients of the scan from the output's gradient `dout` $(T + 1, B, H)$ and the saved blocks:
+/// $(\bar x, \bar W, [\bar h_0, \bar c_0, \bar b])$. Each block's weight and bias gradients are
+/// summed in block order, so the result does not depend on the thread count.
+fn backward<T: Elem>(
+    d: Dims,
+    w: &[T],
+    blocks: &[Block<T>],
+    dout: &[T],
+) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let Dims { t, b, i, h, .. } = d;
+    let bh = b * h;
+    let nw = 4 * h * (i + h);
+    let mut dx = vec![T::zero(); t * b * i];
+    let mut ds = vec![T::zero(); 2 * bh + 4 * h];
+    let (dh0, rest) = ds.split_at_mut(bh);
+    let (dc0, db) = rest.split_at_mut(bh);
+    let partial: Vec<Vec<T>> = split_blocks(&mut dx, b * i, i)
+        .into_par_iter()
+        .zip(dh0.par_chunks_mut(ROWS * h))
+        .zip(dc0.par_chunks_mut(ROWS * h))
+        .zip(blocks.par_iter())
+        .enumerate()
+        .map(|(k, (((dx_k, dh), dc), blk))| block_backward(d, k, w, blk, dout, dx_k, dh, dc))
+        .collect();
+    // Sum the blocks' [dW | db] in block order, cut into column ranges over the pool.
+    let mut dwb = vec![T::zero(); nw + 4 * h];
+    dwb.par_chunks_mut(4096).enumerate().for_each(|(c, dst)| {
+        for p in &partial {
+            for (acc, &v) in dst.iter_mut().zip(&p[c * 4096..]) {
+                *acc += v;
+            }
+        }
+    });
+    db.copy_from_slice(&dwb[nw..]);
+    dwb.truncate(nw);
+    let dw = dwb;
+    partial.into_iter().for_each(recycle);
+    (dx, dw, ds)
+}
+
+/// Backpropagation through time over block `k`: writes its rows of $\bar x$, $\bar h_0$ and
+/// $\bar c_0$, and returns its $[\bar W \; \bar b]$ $(4H (I + H) + 4H)$.
+#[allow(clippy::too_many_arguments)]
+fn block_backward<T: Elem>(
+    d: Dims,
+    k: usize,
+    w: &[T],
+    blk: &Block<T>,
+    dout: &[T],
+    mut dx_k: Vec<&mut [T]>,
+    dh: &mut [T],
+    dc: &mut [T],
+) -> Vec<T> {
+    let Dims { t, b, i, h, .. } = d;
+    let (r0, rows) = d.rows(k);
+    let (w_ih, w_hh) = halves(w, d);
+    let (n, g) = (rows * h, 4 * h);
+    // Step s's rows of dout and its dh_t / dc_t carry; the final cell's gradient starts dc.
+    dc.copy_from_slice(&dout[(t * b + r0) * h..][..n]);
+    let mut da = buffer(t * rows * g);
+    for s in (0..t).rev() {
+        let da_s = &mut da[s * rows * g..][..rows * g];
+        T::gates_backward(GatesBwd {
+            h,
+            gates: &blk.gates[s * rows * g..][..rows * g],
+            tanh_c: &blk.tanh_c[s * n..][..n],
+            c_prev: &blk.cs[s * n..][..n],
+            dout: &dout[(d.at(s) * b + r0) * h..][..n],
+            dh,
+            dc,
+            da: da_s,
+        });
+        T::gemm(
+            MatMut::from_row_major_slice_mut(dh, rows, h),
+            Accum::Replace,
+            MatRef::from_row_major_slice(da_s, rows, g),
+            w_hh,
+            Par::Seq,
+        );
+    }
+    let da_m = MatRef::from_row_major_slice(&da, t * rows, g);
+    let mut dwb = buffer(g * (i + h) + g);
+    let (dw, db) = dwb.split_at_mut(g * (i + h));
+    let (dw_ih, dw_hh) = MatMut::from_row_major_slice_mut(dw, g, i + h).split_at_col_mut(i);
+    let x_m = MatRef::from_row_major_slice(&blk.x, t * rows, i);
+    T::gemm(dw_ih, Accum::Replace, da_m.transpose(), x_m, Par::Seq);
+    let h_prev = MatRef::from_row_major_slice(&blk.hs[..t * n], t * rows, h);
+    T::gemm(dw_hh, Accum::Replace, da_m.transpose(), h_prev, Par::Seq);
+    for row in da.chunks_exact(g) {
         for (acc, &v) in db.iter_mut().zip(row) {
             *acc += v;
         }
     }
-    (dp, dw, ds)
-}
-
-/// faer's parallelism for an $(m \times k)(k \times n)$ product: threads only when rayon has
-/// them and the product is big enough to pay for the hand-off.
-fn par_for(m: usize, n: usize, k: usize) -> Par {
-    let threads = rayon::current_num_threads();
-    if threads > 1 && m * n * k >= 1 << 20 {
-        Par::rayon(threads)
-    } else {
-        Par::Seq
+    let mut dxb = buffer(t * rows * i);
+    T::gemm(
+        MatMut::from_row_major_slice_mut(&mut dxb, t * rows, i),
+        Accum::Replace,
+        da_m,
+        w_ih,
+        Par::Seq,
+    );
+    for (s, src) in dxb.chunks_exact(rows * i).enumerate() {
+        dx_k[d.at(s)].copy_from_slice(src);
     }
+    recycle(dxb);
+    recycle(da);
+    dwb
 }
 
-/// The fused LSTM recurrence as a candle op; one instance per forward call, holding that call's
+/// The fused LSTM layer as a candle op; one instance per forward call, holding that call's
 /// saved activations.
-struct LstmScan<T> {
+struct LstmScan<T: Elem> {
     reverse: bool,
-    saved: Mutex<Option<Saved<T>>>,
+    saved: Mutex<Option<Vec<Block<T>>>>,
 }
 
 /// A contiguous slice of `T` from an op argument.
@@ -577,14 +673,15 @@ fn slice<'a, T: Elem>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [
 }
 
 impl<T: Elem> LstmScan<T> {
-    fn dims(&self, lp: &Layout, lw: &Layout, ls: &Layout) -> Result<Dims> {
-        let (t, b, g) = lp.shape().dims3()?;
-        let (g2, h) = lw.shape().dims2()?;
+    fn dims(&self, lx: &Layout, lw: &Layout, ls: &Layout) -> Result<Dims> {
+        let (t, b, i) = lx.shape().dims3()?;
+        let (g, ih) = lw.shape().dims2()?;
         let s = ls.shape().dims1()?;
-        if g != 4 * h || g2 != g || s != 2 * b * h + 4 * h || t == 0 {
+        let h = g / 4;
+        if g != 4 * h || h == 0 || ih != i + h || s != 2 * b * h + 4 * h || t == 0 || b == 0 {
             bail!(
-                "fused LSTM: projected input {:?}, W_hh {:?}, state and bias {:?} do not fit (T, B, 4H), (4H, H), (2BH + 4H)",
-                lp.dims(),
+                "fused LSTM: input {:?}, weights {:?}, state and bias {:?} do not fit (T, B, I), (4H, I + H), (2BH + 4H)",
+                lx.dims(),
                 lw.dims(),
                 ls.dims()
             );
@@ -592,9 +689,16 @@ impl<T: Elem> LstmScan<T> {
         Ok(Dims {
             t,
             b,
+            i,
             h,
             reverse: self.reverse,
         })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Option<Vec<Block<T>>>>> {
+        self.saved
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("fused LSTM: poisoned lock".into()))
     }
 }
 
@@ -605,30 +709,26 @@ impl<T: Elem> CustomOp3 for LstmScan<T> {
 
     fn cpu_fwd(
         &self,
-        sp: &CpuStorage,
-        lp: &Layout,
+        sx: &CpuStorage,
+        lx: &Layout,
         sw: &CpuStorage,
         lw: &Layout,
         ss: &CpuStorage,
         ls: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let d = self.dims(lp, lw, ls)?;
+        let d = self.dims(lx, lw, ls)?;
         let s0 = slice::<T>(ss, ls, "state")?;
         let (h0, rest) = s0.split_at(d.b * d.h);
         let (c0, bias) = rest.split_at(d.b * d.h);
         let (out, saved) = forward(
             d,
-            slice::<T>(sp, lp, "projected input")?,
-            slice::<T>(sw, lw, "W_hh")?,
+            slice::<T>(sx, lx, "input")?,
+            slice::<T>(sw, lw, "weights")?,
             h0,
             c0,
             bias,
         );
-        *self
-            .saved
-            .lock()
-            .map_err(|_| candle_core::Error::Msg("fused LSTM: poisoned lock".into()))? =
-            Some(saved);
+        *self.lock()? = Some(saved);
         Ok((
             T::to_cpu_storage_owned(out),
             Shape::from((d.t + 1, d.b, d.h)),
@@ -637,29 +737,25 @@ impl<T: Elem> CustomOp3 for LstmScan<T> {
 
     fn bwd(
         &self,
-        p: &Tensor,
+        x: &Tensor,
         w: &Tensor,
         s0: &Tensor,
-        res: &Tensor,
+        _res: &Tensor,
         grad_res: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let d = self.dims(p.layout(), w.layout(), s0.layout())?;
-        let flat = |x: &Tensor| x.flatten_all()?.to_vec1::<T>();
-        let (wv, sv, ov, gv) = (flat(w)?, flat(s0)?, flat(res)?, flat(grad_res)?);
-        let (h0, rest) = sv.split_at(d.b * d.h);
-        let c0 = &rest[..d.b * d.h];
-        let guard = self
-            .saved
-            .lock()
-            .map_err(|_| candle_core::Error::Msg("fused LSTM: poisoned lock".into()))?;
+        let d = self.dims(x.layout(), w.layout(), s0.layout())?;
+        let guard = self.lock()?;
         let Some(saved) = guard.as_ref() else {
             bail!("fused LSTM: backward before forward");
         };
-        let (dp, dw, ds) = backward(d, &wv, h0, c0, &ov, saved, &gv);
-        let dev = p.device();
+        let grad_res = grad_res.contiguous()?;
+        let (dx, dw, ds) = with_values::<T, _>(w, "fused LSTM", |wv| {
+            with_values::<T, _>(&grad_res, "fused LSTM", |gv| Ok(backward(d, wv, saved, gv)))
+        })?;
+        let dev = x.device();
         Ok((
-            Some(Tensor::from_vec(dp, (d.t, d.b, 4 * d.h), dev)?),
-            Some(Tensor::from_vec(dw, (4 * d.h, d.h), dev)?),
+            Some(Tensor::from_vec(dx, (d.t, d.b, d.i), dev)?),
+            Some(Tensor::from_vec(dw, (4 * d.h, d.i + d.h), dev)?),
             Some(Tensor::from_vec(ds, 2 * d.b * d.h + 4 * d.h, dev)?),
         ))
     }
@@ -670,13 +766,13 @@ pub fn supported(x: &Tensor) -> bool {
     x.device().is_cpu() && matches!(x.dtype(), DType::F32 | DType::F64)
 }
 
-/// Run the LSTM recurrence over the projected input `p` $(T, B, 4H)$ ($x_t W_{ih}^\top$, no
-/// bias) with recurrent weights `w_hh` $(4H, H)$ and the summed bias $b_{ih} + b_{hh}$ $(4H)$, if
-/// any, from `state`, backwards in time when `reverse`. Returns the hidden states $(T, B, H)$ in
-/// time order and the final state. The bias enters inside the op, whose backward sums its
-/// gradient in one pass (candle's broadcast-add backward is a slow strided reduction).
+/// Run an LSTM layer over the time-major input `x` $(T, B, I)$ with weights `w_ih` $(4H, I)$,
+/// `w_hh` $(4H, H)$ and the summed bias $b_{ih} + b_{hh}$ $(4H)$, if any, from `state`,
+/// backwards in time when `reverse`. Returns the hidden states $(T, B, H)$ in time order and the
+/// final state. The input projection and the bias run inside the op, on each block's own thread.
 pub fn lstm_scan(
-    p: &Tensor,
+    x: &Tensor,
+    w_ih: &Tensor,
     w_hh: &Tensor,
     bias: Option<&Tensor>,
     state: &State,
@@ -685,30 +781,32 @@ pub fn lstm_scan(
     let Some(c0) = &state.c else {
         bail!("fused LSTM: the state needs a cell c");
     };
-    if !supported(p) {
+    if !supported(x) {
         bail!(
             "fused LSTM runs on the CPU in f32 or f64, got {:?} on {:?}",
-            p.dtype(),
-            p.device()
+            x.dtype(),
+            x.device()
         );
     }
-    let t = p.dim(0)?;
+    let t = x.dim(0)?;
     let bias = match bias {
         Some(b) => b.clone(),
-        None => Tensor::zeros(w_hh.dim(0)?, p.dtype(), p.device())?,
+        None => Tensor::zeros(w_hh.dim(0)?, x.dtype(), x.device())?,
     };
     let s0 = Tensor::cat(&[state.h.flatten_all()?, c0.flatten_all()?, bias], 0)?;
-    let (p, w) = (p.contiguous()?, w_hh.contiguous()?);
-    let out = match p.dtype() {
-        DType::F32 => p.apply_op3(&w, &s0, scan::<f32>(reverse))?,
-        _ => p.apply_op3(&w, &s0, scan::<f64>(reverse))?,
+    let w = Tensor::cat(&[w_ih, w_hh], 1)?;
+    let x = x.contiguous()?;
+    let out = match x.dtype() {
+        DType::F32 => x.apply_op3(&w, &s0, scan::<f32>(reverse))?,
+        _ => x.apply_op3(&w, &s0, scan::<f64>(reverse))?,
     };
-    let seq = out.narrow(0, 0, t)?;
+    // The final h is taken from `out` itself, not from `seq`: each view candle backpropagates
+    // through costs a zero-padded copy, a zeroed accumulator and an add of the full output.
     let last = if reverse { 0 } else { t - 1 };
     Ok((
-        seq.clone(),
+        out.narrow(0, 0, t)?,
         State {
-            h: seq.get(last)?,
+            h: out.get(last)?,
             c: Some(out.get(t)?),
         },
     ))
@@ -737,33 +835,42 @@ mod tests {
             .unwrap()
     }
 
-    /// The composite oracle: the cell's own step, looped.
+    /// The composite oracle: the cell's own projection and step, looped.
     fn composite(
-        p: &Tensor,
-        w: &Var,
+        x: &Tensor,
+        w_ih: &Var,
+        w_hh: &Var,
         bias: &Tensor,
         s0: &State,
         reverse: bool,
     ) -> Result<(Tensor, State)> {
-        let w_ih = Var::zeros((p.dim(2)?, 1), p.dtype(), p.device())?;
-        let cell = Cell::from_vars(CellKind::Lstm, w_ih, w.clone(), None, None)
+        let cell = Cell::from_vars(CellKind::Lstm, w_ih.clone(), w_hh.clone(), None, None)
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        cell.scan_composite(&p.broadcast_add(bias)?, s0.clone(), reverse, None)
+        let p = cell.project(x)?.broadcast_add(bias)?;
+        cell.scan_composite(&p, s0.clone(), reverse, None)
     }
 
-    /// Outputs, final states and the gradients of the projected input, W_hh, h_0 and c_0 equal
-    /// the composite cell's in f32 (1e-5), including batch 1, one step and backwards in time.
+    /// Outputs, final states and the gradients of the input, W_ih, W_hh, h_0, c_0 and the bias
+    /// equal the composite cell's in f32 (1e-5), including batch 1, one step, one input feature
+    /// and backwards in time.
     #[test]
     fn matches_the_composite_cell() {
         // Batch 37 spans three row blocks, the last one partial.
-        for (k, &(t, b, h)) in [(5, 3, 4), (1, 2, 3), (4, 1, 2), (7, 2, 5), (3, 37, 3)]
-            .iter()
-            .enumerate()
+        for (k, &(t, b, i, h)) in [
+            (5, 3, 2, 4),
+            (1, 2, 3, 3),
+            (4, 1, 1, 2),
+            (7, 2, 4, 5),
+            (3, 37, 3, 3),
+        ]
+        .iter()
+        .enumerate()
         {
             for reverse in [false, true] {
                 let seed = 10 * k as u64;
                 let dt = DType::F32;
-                let p = Var::from_tensor(&randn(&[t, b, 4 * h], seed, dt)).unwrap();
+                let x = Var::from_tensor(&randn(&[t, b, i], seed, dt)).unwrap();
+                let w_ih = Var::from_tensor(&randn(&[4 * h, i], seed + 8, dt)).unwrap();
                 let w = Var::from_tensor(&randn(&[4 * h, h], seed + 1, dt)).unwrap();
                 let h0 = Var::from_tensor(&randn(&[b, h], seed + 2, dt)).unwrap();
                 let c0 = Var::from_tensor(&randn(&[b, h], seed + 3, dt)).unwrap();
@@ -779,9 +886,9 @@ mod tests {
                 };
                 let run = |fused: bool| {
                     let (seq, last) = if fused {
-                        lstm_scan(&p, &w, Some(&bias), &s0, reverse).unwrap()
+                        lstm_scan(&x, &w_ih, &w, Some(&bias), &s0, reverse).unwrap()
                     } else {
-                        composite(&p, &w, &bias, &s0, reverse).unwrap()
+                        composite(&x, &w_ih, &w, &bias, &s0, reverse).unwrap()
                     };
                     let c = last.c.clone().unwrap();
                     let loss = ((&seq * &gy).unwrap().sum_all().unwrap()
@@ -789,7 +896,7 @@ mod tests {
                         + (&c * &gc).unwrap().sum_all().unwrap())
                     .unwrap();
                     let grads = loss.backward().unwrap();
-                    let g: Vec<Tensor> = [&p, &w, &h0, &c0, &bias]
+                    let g: Vec<Tensor> = [&x, &w_ih, &w, &h0, &c0, &bias]
                         .iter()
                         .map(|v| grads.get(v.as_tensor()).unwrap().clone())
                         .collect();
@@ -801,7 +908,7 @@ mod tests {
                 assert_close(&fs, &cs, 1e-5, &what);
                 assert_close(&fh, &ch, 1e-5, &what);
                 assert_close(&fc, &cc, 1e-5, &what);
-                for (name, (a, e)) in ["p", "W_hh", "h0", "c0", "bias"]
+                for (name, (a, e)) in ["x", "W_ih", "W_hh", "h0", "c0", "bias"]
                     .iter()
                     .zip(fg.iter().zip(&cg))
                 {
@@ -811,11 +918,13 @@ mod tests {
         }
     }
 
-    /// Row blocks run on rayon's pool; outputs and gradients are the same with 1 and 3 threads.
+    /// Row blocks run on rayon's pool; outputs and gradients (the weights' summed over blocks)
+    /// are bit for bit the same with 1 and 3 threads.
     #[test]
     fn thread_count_does_not_change_results() {
-        let (t, b, h, dt) = (4, 37, 3, DType::F32);
-        let p = Var::from_tensor(&randn(&[t, b, 4 * h], 1, dt)).unwrap();
+        let (t, b, i, h, dt) = (4, 37, 2, 3, DType::F32);
+        let x = Var::from_tensor(&randn(&[t, b, i], 1, dt)).unwrap();
+        let w_ih = Var::from_tensor(&randn(&[4 * h, i], 6, dt)).unwrap();
         let w = Var::from_tensor(&randn(&[4 * h, h], 2, dt)).unwrap();
         let s0 = State {
             h: randn(&[b, h], 3, dt),
@@ -828,12 +937,13 @@ mod tests {
                 .build()
                 .unwrap();
             pool.install(|| {
-                let (seq, _) = lstm_scan(&p, &w, None, &s0, false).unwrap();
+                let (seq, _) = lstm_scan(&x, &w_ih, &w, None, &s0, false).unwrap();
                 let grads = (&seq * &gy).unwrap().sum_all().unwrap().backward().unwrap();
-                let flat = |x: &Tensor| x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let flat = |v: &Tensor| v.flatten_all().unwrap().to_vec1::<f32>().unwrap();
                 (
                     flat(&seq),
-                    flat(grads.get(&p).unwrap()),
+                    flat(grads.get(&x).unwrap()),
+                    flat(grads.get(&w_ih).unwrap()),
                     flat(grads.get(&w).unwrap()),
                 )
             })
@@ -859,13 +969,14 @@ mod tests {
     /// Every gradient of the op agrees with central differences in f64.
     #[test]
     fn finite_differences() {
-        let (t, b, h) = (3, 2, 2);
+        let (t, b, i, h) = (3, 2, 2, 2);
         let inputs = [
-            randn(&[t, b, 4 * h], 1, DType::F64),
+            randn(&[t, b, i], 1, DType::F64),
             randn(&[4 * h, h], 2, DType::F64),
             randn(&[b, h], 3, DType::F64),
             randn(&[b, h], 4, DType::F64),
             randn(&[4 * h], 5, DType::F64),
+            randn(&[4 * h, i], 6, DType::F64),
         ];
         for reverse in [false, true] {
             let err = check_gradients(
@@ -874,7 +985,7 @@ mod tests {
                         h: v[2].clone(),
                         c: Some(v[3].clone()),
                     };
-                    let (seq, last) = lstm_scan(&v[0], &v[1], Some(&v[4]), &s0, reverse)?;
+                    let (seq, last) = lstm_scan(&v[0], &v[5], &v[1], Some(&v[4]), &s0, reverse)?;
                     Tensor::cat(&[seq.flatten_all()?, last.c.unwrap().flatten_all()?], 0)
                 },
                 &inputs,
@@ -892,17 +1003,22 @@ mod tests {
             h: randn(&[2, 3], 0, dt),
             c: Some(randn(&[2, 3], 0, dt)),
         };
-        let w = randn(&[12, 3], 0, dt);
-        assert!(lstm_scan(&randn(&[4, 2, 12], 0, dt), &w, None, &s0, false).is_ok());
-        // Wrong gate width, wrong batch, missing cell, integer dtype.
-        assert!(lstm_scan(&randn(&[4, 2, 8], 0, dt), &w, None, &s0, false).is_err());
-        assert!(lstm_scan(&randn(&[4, 3, 12], 0, dt), &w, None, &s0, false).is_err());
+        let (w_ih, w) = (randn(&[12, 5], 0, dt), randn(&[12, 3], 0, dt));
+        let x = randn(&[4, 2, 5], 0, dt);
+        assert!(lstm_scan(&x, &w_ih, &w, None, &s0, false).is_ok());
+        // Wrong input width, wrong gate rows of W_ih, wrong batch, missing cell, integer dtype.
+        let wide = randn(&[4, 2, 6], 0, dt);
+        assert!(lstm_scan(&wide, &w_ih, &w, None, &s0, false).is_err());
+        let short = randn(&[8, 5], 0, dt);
+        assert!(lstm_scan(&x, &short, &w, None, &s0, false).is_err());
+        let batch3 = randn(&[4, 3, 5], 0, dt);
+        assert!(lstm_scan(&batch3, &w_ih, &w, None, &s0, false).is_err());
         let no_c = State {
             h: s0.h.clone(),
             c: None,
         };
-        assert!(lstm_scan(&randn(&[4, 2, 12], 0, dt), &w, None, &no_c, false).is_err());
-        let ints = Tensor::zeros((4, 2, 12), DType::U32, &candle_core::Device::Cpu).unwrap();
-        assert!(lstm_scan(&ints, &w, None, &s0, false).is_err());
+        assert!(lstm_scan(&x, &w_ih, &w, None, &no_c, false).is_err());
+        let ints = Tensor::zeros((4, 2, 5), DType::U32, &candle_core::Device::Cpu).unwrap();
+        assert!(lstm_scan(&ints, &w_ih, &w, None, &s0, false).is_err());
     }
 }
