@@ -41,13 +41,7 @@ fn peak(n: usize, repeats: usize) -> Result<(f64, f64), Box<dyn std::error::Erro
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // candle's element-wise kernels (here only the gradient sums of its backward pass) have a
-    // thread pool of their own whose caller spins until every worker is done; the fused
-    // operations run on breadth-nn's pool. One pool, not two competing for the cores (set
-    // before candle's pool starts; no other thread is running yet).
-    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
-        std::env::set_var("CANDLE_NUM_THREADS", "1");
-    }
+    breadth_nn::keep_candle_elementwise_on_caller();
     let args: Vec<String> = std::env::args().collect();
     let kind = args[1].as_str();
     if kind == "peak" {
