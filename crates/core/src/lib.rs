@@ -11,6 +11,7 @@
 //! - [`Error`]: typed errors that name the parameter, column, line or shape at fault;
 //! - [`rng`]: the one seeded random generator type, passed in explicitly;
 //! - [`linalg`]: zero-copy views between `ndarray` and `faer`;
+//! - [`memory`]: large zeroed buffers on transparent huge pages;
 //! - [`model_file`]: versioned, checksummed model files written atomically;
 //! - [`registry`]: how a model makes itself known to the CLI once (parameters by name, fit,
 //!   predict, save and load through one object-safe interface);
@@ -32,6 +33,7 @@ pub mod dataset;
 pub mod error;
 pub mod estimator;
 pub mod linalg;
+pub mod memory;
 pub mod model_file;
 pub mod registry;
 pub mod rng;

@@ -224,7 +224,9 @@ fn centered_copy(
     }
     let xs = x.as_standard_layout();
     let src = xs.as_slice().expect("standard layout");
-    let mut out = Array2::zeros((n, d).f());
+    // The 200 MB-class copy is written once: on huge pages its page faults stop dominating.
+    let mut out = Array2::from_shape_vec((n, d).f(), breadth_core::memory::zeroed_vec(n * d))
+        .expect("n * d values");
     out.axis_chunks_iter_mut(Axis(0), TILE_ROWS)
         .into_par_iter()
         .enumerate()
