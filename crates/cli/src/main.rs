@@ -64,7 +64,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    breadth_nn::keep_candle_elementwise_on_caller();
+    breadth_nn::prepare_process_for_training();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Datasets(a) => commands::datasets::run(&a),

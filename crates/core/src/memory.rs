@@ -50,6 +50,30 @@ fn advise_huge_pages(start: *const u8, bytes: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_start: *const u8, _bytes: usize) {}
 
+/// Freed blocks of at most this many bytes stay in the process for reuse (see
+/// [`keep_freed_memory_for_reuse`]).
+const KEEP_FREED_BYTES: i32 = 1 << 30;
+
+/// Makes the C allocator keep freed memory for reuse instead of handing it back to the kernel.
+///
+/// A training step allocates and frees tensors of megabytes (a 2-layer LSTM step on a batch of
+/// 64: outputs, saved activations and gradients of 1-2 MB each). glibc serves blocks above its
+/// mmap threshold (128 KiB, raised dynamically only up to the size of the largest block freed
+/// so far) from fresh `mmap`s, and trims the heap top above 128 KiB, so each step's buffers
+/// came back as untouched pages: one fault and one zeroed 4 KiB page per page, which in this
+/// virtual machine cost about a fifth of an LSTM training run (2.5 s against 2.0 s measured).
+/// This raises both thresholds to 1 GiB (`mallopt(M_MMAP_THRESHOLD)`, `M_TRIM_THRESHOLD`).
+/// The cost is a higher resident size after a peak, which a training process reuses anyway.
+/// Only glibc has these knobs; elsewhere this does nothing. Call it once, early in `main`.
+pub fn keep_freed_memory_for_reuse() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning parameters; both values are in range.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, KEEP_FREED_BYTES);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, KEEP_FREED_BYTES);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use breadth_nn::train::{train, TrainConfig};
 use candle_core::{DType, Device, Tensor};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    breadth_nn::keep_candle_elementwise_on_caller();
+    breadth_nn::prepare_process_for_training();
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 7 {
         return Err("usage: bench_lstm X.npy y.npy T EPOCHS BATCH HIDDEN".into());

@@ -41,7 +41,7 @@ fn peak(n: usize, repeats: usize) -> Result<(f64, f64), Box<dyn std::error::Erro
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    breadth_nn::keep_candle_elementwise_on_caller();
+    breadth_nn::prepare_process_for_training();
     let args: Vec<String> = std::env::args().collect();
     let kind = args[1].as_str();
     if kind == "peak" {

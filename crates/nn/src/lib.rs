@@ -53,16 +53,22 @@ pub mod transfer;
 pub mod transformer;
 pub mod word2vec;
 
-/// Leaves the CPU cores to breadth-nn's own thread pool (`matmul`) and the batch-parallel
-/// fused operations: candle's element-wise kernels (in training, only the gradient sums of its
-/// backward pass) have a pool of their own whose caller spins until every worker is done, so
-/// two pools would compete for the same cores (measured: 46% of a 2-thread MLP run spinning).
-/// Sets `CANDLE_NUM_THREADS=1` unless the user set it. Call it first thing in `main`, before
-/// any candle operation (candle starts its pool once) and before other threads exist.
-pub fn keep_candle_elementwise_on_caller() {
+/// Prepares the process for training; call it first thing in `main`, before any candle
+/// operation (candle starts its pool once) and before other threads exist. Two settings:
+///
+/// - it leaves the CPU cores to breadth-nn's own thread pool (`matmul`) and the batch-parallel
+///   fused operations: candle's element-wise kernels (in training, only the gradient sums of its
+///   backward pass) have a pool of their own whose caller spins until every worker is done, so
+///   two pools would compete for the same cores (measured: 46% of a 2-thread MLP run spinning).
+///   It sets `CANDLE_NUM_THREADS=1` unless the user set it;
+/// - it keeps freed memory in the process ([`breadth_core::memory::keep_freed_memory_for_reuse`]),
+///   so the megabyte tensors each step allocates reuse the last step's pages instead of faulting
+///   in fresh ones.
+pub fn prepare_process_for_training() {
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
         std::env::set_var("CANDLE_NUM_THREADS", "1");
     }
+    breadth_core::memory::keep_freed_memory_for_reuse();
 }
 
 #[cfg(test)]
