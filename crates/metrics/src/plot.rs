@@ -515,7 +515,7 @@ fn draw_dendrogram<DB: DrawingBackend>(
             let t = ((x - 5.0) / 10.0).round();
             if t >= 0.0
                 && (t as usize) < n
-                && (t as usize) % every == 0
+                && (t as usize).is_multiple_of(every)
                 && (x - 5.0 - 10.0 * t).abs() < 1.0
             {
                 leaf_labels.get(t as usize).cloned().unwrap_or_default()

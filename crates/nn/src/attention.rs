@@ -127,7 +127,7 @@ impl MultiHeadAttention {
         rng: &mut Rng,
         dtype: DType,
     ) -> breadth_core::Result<Self> {
-        if heads == 0 || d_model % heads != 0 {
+        if heads == 0 || !d_model.is_multiple_of(heads) {
             return Err(Error::param(
                 "heads",
                 format!("must divide the model width {d_model}, got {heads}"),

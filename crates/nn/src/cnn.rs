@@ -298,7 +298,7 @@ impl Fit for CnnClassifierParams {
                 "needs at least one block, each with at least one channel",
             ));
         }
-        if self.kernel % 2 == 0 {
+        if self.kernel.is_multiple_of(2) {
             return Err(Error::param(
                 "kernel",
                 format!("must be odd so padding keeps the size, got {}", self.kernel),

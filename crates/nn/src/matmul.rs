@@ -271,7 +271,7 @@ impl Shared {
             while self.generation.load(Ordering::Acquire) == seen {
                 spin_loop();
                 spins += 1;
-                if spins % 256 == 0 && t0.elapsed() > WORKER_SPIN {
+                if spins.is_multiple_of(256) && t0.elapsed() > WORKER_SPIN {
                     break;
                 }
             }

@@ -260,7 +260,7 @@ pub fn train(
         bar.inc(1);
         if let Some(ck) = &cfg.checkpoint {
             let last = st.epoch == cfg.epochs || st.history.stopped_early;
-            if st.epoch % ck.every == 0 || last {
+            if st.epoch.is_multiple_of(ck.every) || last {
                 save_checkpoint(&ck.path, params, &opt, &st)?;
             }
         }

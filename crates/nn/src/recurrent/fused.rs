@@ -7,10 +7,10 @@
 //!
 //! **Forward.** Given the input $x \in \mathbb{R}^{T \times B \times I}$ (time-major), the
 //! weights $W_{ih} \in \mathbb{R}^{4H \times I}$, $W_{hh} \in \mathbb{R}^{4H \times H}$, the bias
-//! $b = b_{ih} + b_{hh}$ and the initial state $(h_0, c_0)$, the op first computes the input part
-//! $p_t = x_t W_{ih}^\top + b$ of every step (one GEMM per block of rows, below), then each step
-//! is one $(B \times H)(H \times 4H)$ GEMM $a_t = p_t + h_{t-1} W_{hh}^\top$ followed by one pass
-//! over the gates ($i, f, g, o$ as `torch.nn.LSTM`):
+//! $b = b_{ih} + b_{hh}$ and the initial state $(h_0, c_0)$, each step is one
+//! $(B \times (I + H))((I + H) \times 4H)$ GEMM $a_t = b + [x_t \; h_{t-1}] W^\top$ (the input
+//! and the previous state side by side, so the input projection is part of the step's product)
+//! followed by one pass over the gates ($i, f, g, o$ as `torch.nn.LSTM`):
 //! $c_t = \sigma(a_f) \odot c_{t-1} + \sigma(a_i) \odot \tanh(a_g)$,
 //! $h_t = \sigma(a_o) \odot \tanh(c_t)$.
 //!
@@ -19,18 +19,20 @@
 //! $\bar c_t \mathrel{+}= \bar h_t \odot o \odot (1 - \tanh^2 c_t)$,
 //! $\bar a_i = \bar c_t \odot g \odot i(1 - i)$, $\bar a_f = \bar c_t \odot c_{t-1} \odot f(1-f)$,
 //! $\bar a_g = \bar c_t \odot i \odot (1 - g^2)$, $\bar a_o = \bar h_t \odot \tanh c_t \odot o(1-o)$,
-//! then $\bar c_{t-1} = \bar c_t \odot f$ and $\bar h_{t-1} = \bar a_t W_{hh}$ (one GEMM per step).
-//! At the end, with $\bar A$ the $(TB \times 4H)$ stack of the $\bar a_t$: $\bar x = \bar A W_{ih}$,
-//! $\bar W_{ih} = \bar A^\top X$, $\bar W_{hh} = \bar A^\top H_{-1}$ ($H_{-1}$ the stack of the
-//! $h_{t-1}$) and $\bar b = \bar A^\top \mathbf 1$.
+//! then $\bar c_{t-1} = \bar c_t \odot f$, $\bar h_{t-1} = \bar a_t W_{hh}$ and
+//! $\bar x_t = \bar a_t W_{ih}$ (two GEMMs per step, while $\bar a_t$ is in cache; none for
+//! $\bar x$ when the input needs no gradient, as a first layer's). At the end, with $\bar A$ the
+//! $(TB \times 4H)$ stack of the $\bar a_t$: $[\bar W_{ih} \; \bar W_{hh}] = \bar A^\top
+//! [X \; H_{-1}]$ in one GEMM ($H_{-1}$ the stack of the $h_{t-1}$) and
+//! $\bar b = \bar A^\top \mathbf 1$.
 //!
 //! **Parallelism.** The rows of a batch never interact, so the batch is cut into fixed blocks of
-//! 16 rows and each block runs everything on its own rayon task: its input GEMM, all $T$ steps
-//! forward, then backward, and its own $\bar x$, $\bar W$ and $\bar b$ GEMMs, every GEMM
-//! sequential. No synchronisation per step, no library thread pool nested in the op (a small
-//! GEMM split over a pool spins more than it computes), and the blocks' weight gradients are
-//! summed in block order, so results do not depend on the thread count. The f32 gate loops are
-//! compiled for AVX2 as well and chosen at run time.
+//! 16 rows and each block runs everything on its own rayon task: all $T$ steps forward, then
+//! backward, and its own $\bar W$ and $\bar b$, every GEMM sequential. No synchronisation per
+//! step, no library thread pool nested in the op (a small GEMM split over a pool spins more than
+//! it computes), and the blocks' weight gradients are summed in block order, so results do not
+//! depend on the thread count. The f32 GEMMs are our own AVX-512 tiles ([`super::small_gemm`])
+//! and the f32 gate loops are compiled for AVX-512 and AVX2 as well, all chosen at run time.
 //!
 //! Shapes: inputs $x$ $(T, B, I)$, $W = [W_{ih} \; W_{hh}]$ $(4H, I + H)$, $s_0 = [h_0; c_0; b]$
 //! flattened $(2BH + 4H)$ (a `CustomOp3` takes three tensors); output
@@ -67,11 +69,10 @@ use std::sync::Mutex;
 
 use crate::matmul::with_values;
 use candle_core::{bail, CpuStorage, CustomOp3, DType, Layout, Result, Shape, Tensor, WithDType};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::cell::State;
+use super::small_gemm::{Gemm, Init};
 
 /// The element types the fused kernels run on.
 pub(crate) trait Elem: WithDType + faer::traits::RealField {
@@ -79,15 +80,9 @@ pub(crate) trait Elem: WithDType + faer::traits::RealField {
     fn sigmoid(self) -> Self;
     /// This type's free buffers ([`buffer`], [`recycle`]).
     fn pool() -> &'static Mutex<Vec<Vec<Self>>>;
-    /// `dst (+)= a b` with faer.
-    fn gemm(
-        dst: MatMut<'_, Self>,
-        accum: Accum,
-        a: MatRef<'_, Self>,
-        b: MatRef<'_, Self>,
-        par: Par,
-    ) {
-        matmul(dst, accum, a, b, Self::one(), par);
+    /// `c (+)= a b` ([`Gemm`]): faer unless the type has its own kernels.
+    fn small_gemm(g: &Gemm<'_, Self>, c: &mut [Self], ldc: usize) {
+        g.with_faer(c, ldc);
     }
     /// One step's gate pass over a block of rows ([`gates_forward`]).
     fn gates_forward(g: GatesFwd<'_, Self>) {
@@ -114,19 +109,28 @@ impl Elem for f32 {
         static POOL: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
         &POOL
     }
+    fn small_gemm(g: &Gemm<'_, Self>, c: &mut [Self], ldc: usize) {
+        g.run_f32(c, ldc);
+    }
     fn gates_forward(g: GatesFwd<'_, Self>) {
         #[cfg(target_arch = "x86_64")]
-        if avx2::available() {
-            // SAFETY: the CPU has the features `avx2::gates_forward` is compiled for.
-            return unsafe { avx2::gates_forward(g) };
+        match simd::level() {
+            // SAFETY: the CPU has the features each function is compiled for.
+            simd::Level::Avx512 => return unsafe { simd::gates_forward_avx512(g) },
+            simd::Level::Avx2 => return unsafe { simd::gates_forward_avx2(g) },
+            simd::Level::Baseline => {}
         }
         gates_forward(g);
     }
     fn gates_backward(g: GatesBwd<'_, Self>) {
         #[cfg(target_arch = "x86_64")]
-        if avx2::available() {
-            // SAFETY: as above.
-            return unsafe { avx2::gates_backward(g) };
+        match simd::level() {
+            // SAFETY: as above. No AVX-512 version: the backward pass has no exponentials, and
+            // measured, its 16-lane build was a quarter slower than the 8-lane one.
+            simd::Level::Avx512 | simd::Level::Avx2 => {
+                return unsafe { simd::gates_backward_avx2(g) }
+            }
+            simd::Level::Baseline => {}
         }
         gates_backward(g);
     }
@@ -148,24 +152,47 @@ impl Elem for f64 {
     }
 }
 
-/// The f32 gate loops compiled for AVX2 (8 lanes) and chosen at run time: a default x86-64
-/// build only has SSE2, and the gate pass (five exponentials per cell) was a quarter of a
-/// training step there.
+/// The f32 gate loops compiled for AVX-512 (16 lanes; forward only) or AVX2 (8 lanes), chosen
+/// at run time: a default x86-64 build only has SSE2, and the gate pass (five exponentials per
+/// cell) was a quarter of a training step there. The bodies are the portable loops; only the
+/// instruction set differs. The level is detected once.
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+mod simd {
     use super::{GatesBwd, GatesFwd};
 
-    pub(super) fn available() -> bool {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    #[derive(Clone, Copy)]
+    pub(super) enum Level {
+        Avx512,
+        Avx2,
+        Baseline,
     }
 
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn gates_forward(g: GatesFwd<'_, f32>) {
+    pub(super) fn level() -> Level {
+        use std::is_x86_feature_detected as has;
+        static LEVEL: std::sync::OnceLock<Level> = std::sync::OnceLock::new();
+        *LEVEL.get_or_init(|| {
+            if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("fma") {
+                Level::Avx512
+            } else if has!("avx2") && has!("fma") {
+                Level::Avx2
+            } else {
+                Level::Baseline
+            }
+        })
+    }
+
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+    pub(super) fn gates_forward_avx512(g: GatesFwd<'_, f32>) {
         super::gates_forward(g);
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn gates_backward(g: GatesBwd<'_, f32>) {
+    pub(super) fn gates_forward_avx2(g: GatesFwd<'_, f32>) {
+        super::gates_forward(g);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn gates_backward_avx2(g: GatesBwd<'_, f32>) {
         super::gates_backward(g);
     }
 }
@@ -202,7 +229,11 @@ pub(crate) struct GatesFwd<'a, T> {
     c_prev: &'a [T],
     c: &'a mut [T],
     tanh_c: &'a mut [T],
+    /// $h_t$ out: row $r$ at `h_out[r * h_stride..][..h]`.
     h_out: &'a mut [T],
+    h_stride: usize,
+    /// $h_t$ out once more, rows of $H$ side by side (the op's output).
+    h_seq: &'a mut [T],
 }
 
 /// The gate non-linearities and the cell update, row by row over the four gate blocks (written
@@ -217,19 +248,21 @@ fn gates_forward<T: Elem>(g: GatesFwd<'_, T>) {
             .zip(
                 g.tanh_c
                     .chunks_exact_mut(h)
-                    .zip(g.h_out.chunks_exact_mut(h)),
+                    .zip(g.h_out.chunks_mut(g.h_stride))
+                    .zip(g.h_seq.chunks_exact_mut(h)),
             );
-    for (((a, c_prev), c), (tanh_c, h_out)) in rows {
+    for (((a, c_prev), c), ((tanh_c, h_out), h_seq)) in rows {
         let (ai, rest) = a.split_at_mut(h);
         let (af, rest) = rest.split_at_mut(h);
         let (ag, ao) = rest.split_at_mut(h);
-        gate_row_forward(ai, af, ag, ao, c_prev, c, tanh_c, h_out);
+        gate_row_forward(ai, af, ag, ao, c_prev, c, tanh_c, h_out, h_seq);
     }
 }
 
-/// One row of [`gates_forward`]. Separate `&mut` arguments tell LLVM the eight slices do not
-/// overlap (slices cut from one buffer inside a function would need more run-time alias checks
-/// than the vectoriser allows, and the loop stayed scalar).
+/// One row of [`gates_forward`]. Separate `&mut` arguments tell LLVM the nine slices do not
+/// overlap (slices cut from one buffer inside a function, or passed as an array of slices, would
+/// need more run-time alias checks than the vectoriser allows, and the loop stays scalar:
+/// measured, the whole forward pass ran 2.5 times slower).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn gate_row_forward<T: Elem>(
@@ -241,10 +274,12 @@ fn gate_row_forward<T: Elem>(
     c: &mut [T],
     tanh_c: &mut [T],
     h_out: &mut [T],
+    h_seq: &mut [T],
 ) {
     let h = ai.len();
     let (af, ag, ao, c_prev) = (&mut af[..h], &mut ag[..h], &mut ao[..h], &c_prev[..h]);
     let (c, tanh_c, h_out) = (&mut c[..h], &mut tanh_c[..h], &mut h_out[..h]);
+    let h_seq = &mut h_seq[..h];
     for j in 0..h {
         let i = ai[j].sigmoid();
         let f = af[j].sigmoid();
@@ -259,6 +294,7 @@ fn gate_row_forward<T: Elem>(
         c[j] = cv;
         tanh_c[j] = tc;
         h_out[j] = o * tc;
+        h_seq[j] = o * tc;
     }
 }
 
@@ -297,13 +333,7 @@ fn gates_backward<T: Elem>(g: GatesBwd<'_, T>) {
         let (daf, rest) = rest.split_at_mut(h);
         let (dag, dao) = rest.split_at_mut(h);
         gate_row_backward(
-            [gi, gf, gg, go],
-            tanh_c,
-            c_prev,
-            dout,
-            dh,
-            dc,
-            [dai, daf, dag, dao],
+            gi, gf, gg, go, tanh_c, c_prev, dout, dh, dc, dai, daf, dag, dao,
         );
     }
 }
@@ -311,14 +341,21 @@ fn gates_backward<T: Elem>(g: GatesBwd<'_, T>) {
 /// One row of [`gates_backward`], its slices as separate arguments for the reason given at
 /// [`gate_row_forward`].
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn gate_row_backward<T: Elem>(
-    [gi, gf, gg, go]: [&[T]; 4],
+    gi: &[T],
+    gf: &[T],
+    gg: &[T],
+    go: &[T],
     tanh_c: &[T],
     c_prev: &[T],
     dout: &[T],
     dh: &[T],
     dc: &mut [T],
-    [dai, daf, dag, dao]: [&mut [T]; 4],
+    dai: &mut [T],
+    daf: &mut [T],
+    dag: &mut [T],
+    dao: &mut [T],
 ) {
     let (h, one) = (gi.len(), T::one());
     let (gf, gg, go) = (&gf[..h], &gg[..h], &go[..h]);
@@ -341,10 +378,11 @@ fn gate_row_backward<T: Elem>(
 /// Free buffers kept for reuse, at most this many per element type.
 const POOL_MAX: usize = 128;
 
-/// A zeroed buffer of `len` values: the smallest free one that is large enough, else a new one.
-/// The per-block buffers are megabytes each and live from one training step's forward pass to
-/// its backward pass; fresh allocations came back from the system as untouched pages, and the
-/// page faults and zeroing took more CPU time than the gate math.
+/// A buffer of `len` values whose contents are unspecified (a reused buffer keeps old values):
+/// the smallest free one that is large enough, else a new one. Every caller overwrites all of
+/// it. The per-block buffers are megabytes each and live from one training step's forward pass
+/// to its backward pass; fresh allocations came back from the system as untouched pages, and
+/// the page faults and zeroing took more CPU time than the gate math.
 fn buffer<T: Elem>(len: usize) -> Vec<T> {
     let reused = T::pool().lock().ok().and_then(|mut pool| {
         let best = (0..pool.len())
@@ -354,7 +392,8 @@ fn buffer<T: Elem>(len: usize) -> Vec<T> {
     });
     match reused {
         Some(mut v) => {
-            v.clear();
+            // Only values beyond the old length are written here.
+            v.truncate(len);
             v.resize(len, T::zero());
             v
         }
@@ -407,13 +446,14 @@ impl Dims {
 /// What one block of rows keeps from forward for backward, every buffer in the order the steps
 /// ran (step $s$ at slot $s$, whichever way time runs), so that each is one contiguous matrix.
 struct Block<T: Elem> {
-    /// Inputs $x$, $(T \cdot rows, I)$.
-    x: Vec<T>,
+    /// Each step's input and previous hidden state side by side, $((T + 1) \cdot rows, I + H)$:
+    /// slot $s$ holds $[x_s \; h_{s-1}]$ ($h_0$ in slot 0; slot $T$ holds the final $h$ and no
+    /// input). One GEMM with $W^\top$ gives a step's pre-activations, and one GEMM with
+    /// $\bar A^\top$ gives $[\bar W_{ih} \; \bar W_{hh}]$.
+    xh: Vec<T>,
     /// Activated gates, $(T \cdot rows, 4H)$.
     gates: Vec<T>,
-    /// $h$ before each step and after the last, $((T + 1) \cdot rows, H)$: $h_0$ at slot 0.
-    hs: Vec<T>,
-    /// $c$ likewise, $c_0$ at slot 0.
+    /// $c$ before each step and after the last, $((T + 1) \cdot rows, H)$: $c_0$ at slot 0.
     cs: Vec<T>,
     /// $\tanh c$ after each step, $(T \cdot rows, H)$.
     tanh_c: Vec<T>,
@@ -422,9 +462,8 @@ struct Block<T: Elem> {
 impl<T: Elem> Drop for Block<T> {
     fn drop(&mut self) {
         for v in [
-            &mut self.x,
+            &mut self.xh,
             &mut self.gates,
-            &mut self.hs,
             &mut self.cs,
             &mut self.tanh_c,
         ] {
@@ -448,10 +487,24 @@ fn split_blocks<T>(buf: &mut [T], per_step: usize, width: usize) -> Vec<Vec<&mut
     blocks
 }
 
-/// The weights $W = [W_{ih} \; W_{hh}]$ $(4H, I + H)$ as the two halves.
-fn halves<T: Elem>(w: &[T], d: Dims) -> (MatRef<'_, T>, MatRef<'_, T>) {
-    let wm = MatRef::from_row_major_slice(w, 4 * d.h, d.i + d.h);
-    (wm.subcols(0, d.i), wm.subcols(d.i, d.h))
+/// $W^\top$ $(I + H, 4H)$ row-major from $W = [W_{ih} \; W_{hh}]$ $(4H, I + H)$, the $B$ of
+/// every forward step. Bands of 16 rows of $W^\top$ run in parallel; each reads 16 adjacent
+/// values (one cache line) of every row of $W$.
+fn transposed<T: Elem>(w: &[T], d: Dims) -> Vec<T> {
+    const BAND: usize = 16;
+    let (g, width) = (4 * d.h, d.i + d.h);
+    let mut wt = buffer(width * g);
+    wt.par_chunks_mut(BAND * g)
+        .enumerate()
+        .for_each(|(band, dst)| {
+            let c0 = band * BAND;
+            for (r, row) in w.chunks_exact(width).enumerate() {
+                for (cc, &v) in row[c0..].iter().take(dst.len() / g).enumerate() {
+                    dst[cc * g + r] = v;
+                }
+            }
+        });
+    wt
 }
 
 /// Forward over slices: the output $(T + 1, B, H)$ and each block's saved activations.
@@ -467,104 +520,111 @@ fn forward<T: Elem>(
     let bh = b * h;
     let mut out = vec![T::zero(); (t + 1) * bh];
     let (seq, last) = out.split_at_mut(t * bh);
+    let wt = transposed(w, d);
     let blocks = split_blocks(seq, bh, h)
         .into_par_iter()
         .zip(last.par_chunks_mut(ROWS * h))
         .enumerate()
-        .map(|(k, (mut out_k, c_last))| {
-            let blk = block_forward(d, k, x, w, h0, c0, bias);
-            let rows = c_last.len() / h;
-            for (s, hs) in blk.hs[rows * h..].chunks_exact(rows * h).enumerate() {
-                out_k[d.at(s)].copy_from_slice(hs);
-            }
-            c_last.copy_from_slice(&blk.cs[t * rows * h..]);
-            blk
-        })
+        .map(|(k, (out_k, c_last))| block_forward(d, k, x, &wt, [h0, c0, bias], out_k, c_last))
         .collect();
+    recycle(wt);
     (out, blocks)
 }
 
-/// All $T$ steps of block `k` on the calling thread: one $(T \cdot rows \times I)(I \times 4H)$
-/// GEMM for the input part, then per step one $(rows \times H)(H \times 4H)$ GEMM and the gates.
+/// All $T$ steps of block `k` on the calling thread: per step one $(rows \times (I + H))
+/// ((I + H) \times 4H)$ GEMM $b + [x_t \; h_{t-1}] W^\top$, then the gates, which write
+/// $h_t$ into the next slot of [`Block::xh`] and into the block's rows of the output at that
+/// time (`out_k[t]`). `wt` is $W^\top$ ([`transposed`]); the final $c$ goes to `c_last`.
 fn block_forward<T: Elem>(
     d: Dims,
     k: usize,
     x: &[T],
-    w: &[T],
-    h0: &[T],
-    c0: &[T],
-    bias: &[T],
+    wt: &[T],
+    [h0, c0, bias]: [&[T]; 3],
+    mut out_k: Vec<&mut [T]>,
+    c_last: &mut [T],
 ) -> Block<T> {
     let Dims { t, b, i, h, .. } = d;
     let (r0, rows) = d.rows(k);
-    let (w_ih, w_hh) = halves(w, d);
-    let (n, g) = (rows * h, 4 * h);
-    let mut xb = buffer(t * rows * i);
-    for (s, dst) in xb.chunks_exact_mut(rows * i).enumerate() {
-        dst.copy_from_slice(&x[(d.at(s) * b + r0) * i..][..rows * i]);
+    let (n, g, width) = (rows * h, 4 * h, i + h);
+    let slot = rows * width;
+    let mut xh = buffer((t + 1) * slot);
+    for (s, dst) in xh.chunks_exact_mut(slot).enumerate() {
+        for (r, row) in dst.chunks_exact_mut(width).enumerate() {
+            let (x_part, h_part) = row.split_at_mut(i);
+            if s < t {
+                x_part.copy_from_slice(&x[(d.at(s) * b + r0 + r) * i..][..i]);
+            } else {
+                // The last slot's input is never used as such; it only holds the final h.
+                x_part.fill(T::zero());
+            }
+            if s == 0 {
+                h_part.copy_from_slice(&h0[(r0 + r) * h..][..h]);
+            }
+        }
     }
     let mut gates = buffer(t * rows * g);
-    for row in gates.chunks_exact_mut(g) {
-        row.copy_from_slice(bias);
-    }
-    T::gemm(
-        MatMut::from_row_major_slice_mut(&mut gates, t * rows, g),
-        Accum::Add,
-        MatRef::from_row_major_slice(&xb, t * rows, i),
-        w_ih.transpose(),
-        Par::Seq,
-    );
-    let mut hs = buffer((t + 1) * n);
     let mut cs = buffer((t + 1) * n);
-    hs[..n].copy_from_slice(&h0[r0 * h..][..n]);
     cs[..n].copy_from_slice(&c0[r0 * h..][..n]);
     let mut tanh_c = buffer(t * n);
     for s in 0..t {
         let a = &mut gates[s * rows * g..][..rows * g];
-        let (h_prev, h_next) = hs[s * n..].split_at_mut(n);
+        let (cur, next) = xh[s * slot..].split_at_mut(slot);
+        Gemm {
+            m: rows,
+            n: g,
+            k: width,
+            a: cur,
+            a_rs: width,
+            a_cs: 1,
+            b: wt,
+            ldb: g,
+            init: Init::Row(bias),
+        }
+        .run(a, g);
         let (c_prev, c_next) = cs[s * n..].split_at_mut(n);
-        T::gemm(
-            MatMut::from_row_major_slice_mut(a, rows, g),
-            Accum::Add,
-            MatRef::from_row_major_slice(h_prev, rows, h),
-            w_hh.transpose(),
-            Par::Seq,
-        );
         T::gates_forward(GatesFwd {
             h,
             a,
             c_prev,
             c: &mut c_next[..n],
             tanh_c: &mut tanh_c[s * n..][..n],
-            h_out: &mut h_next[..n],
+            h_out: &mut next[i..slot],
+            h_stride: width,
+            h_seq: out_k[d.at(s)],
         });
     }
+    c_last.copy_from_slice(&cs[t * n..]);
     Block {
-        x: xb,
+        xh,
         gates,
-        hs,
         cs,
         tanh_c,
     }
 }
 
 /// Gradients of the scan from the output's gradient `dout` $(T + 1, B, H)$ and the saved blocks:
-/// $(\bar x, \bar W, [\bar h_0, \bar c_0, \bar b])$. Each block's weight and bias gradients are
-/// summed in block order, so the result does not depend on the thread count.
+/// $(\bar x, \bar W, [\bar h_0, \bar c_0, \bar b])$, with $\bar x$ left empty unless `need_dx`
+/// (a first layer's input needs none, and its GEMM is a tenth of that layer's backward). Each
+/// block's weight and bias gradients are summed in block order, so the result does not depend on
+/// the thread count.
 fn backward<T: Elem>(
     d: Dims,
     w: &[T],
     blocks: &[Block<T>],
     dout: &[T],
+    need_dx: bool,
 ) -> (Vec<T>, Vec<T>, Vec<T>) {
     let Dims { t, b, i, h, .. } = d;
     let bh = b * h;
     let nw = 4 * h * (i + h);
-    let mut dx = vec![T::zero(); t * b * i];
+    let mut dx = vec![T::zero(); if need_dx { t * b * i } else { 0 }];
     let mut ds = vec![T::zero(); 2 * bh + 4 * h];
     let (dh0, rest) = ds.split_at_mut(bh);
     let (dc0, db) = rest.split_at_mut(bh);
-    let partial: Vec<Vec<T>> = split_blocks(&mut dx, b * i, i)
+    let mut dx_blocks = split_blocks(&mut dx, b * i, i);
+    dx_blocks.resize_with(blocks.len(), Vec::new);
+    let partial: Vec<Vec<T>> = dx_blocks
         .into_par_iter()
         .zip(dh0.par_chunks_mut(ROWS * h))
         .zip(dc0.par_chunks_mut(ROWS * h))
@@ -588,8 +648,9 @@ fn backward<T: Elem>(
     (dx, dw, ds)
 }
 
-/// Backpropagation through time over block `k`: writes its rows of $\bar x$, $\bar h_0$ and
-/// $\bar c_0$, and returns its $[\bar W \; \bar b]$ $(4H (I + H) + 4H)$.
+/// Backpropagation through time over block `k`: writes its rows of $\bar x$ (when `dx_k` has the
+/// $T$ steps' slices; none when it is empty), $\bar h_0$ and $\bar c_0$, and returns its
+/// $[\bar W \; \bar b]$ $(4H (I + H) + 4H)$.
 #[allow(clippy::too_many_arguments)]
 fn block_backward<T: Elem>(
     d: Dims,
@@ -603,8 +664,9 @@ fn block_backward<T: Elem>(
 ) -> Vec<T> {
     let Dims { t, b, i, h, .. } = d;
     let (r0, rows) = d.rows(k);
-    let (w_ih, w_hh) = halves(w, d);
-    let (n, g) = (rows * h, 4 * h);
+    let (n, g, width) = (rows * h, 4 * h, i + h);
+    // W_ih and W_hh as B: the first I and the last H columns of W (4H, I + H), row stride I + H.
+    let (w_ih, w_hh) = (w, &w[i..]);
     // Step s's rows of dout and its dh_t / dc_t carry; the final cell's gradient starts dc.
     dc.copy_from_slice(&dout[(t * b + r0) * h..][..n]);
     let mut da = buffer(t * rows * g);
@@ -620,39 +682,49 @@ fn block_backward<T: Elem>(
             dc,
             da: da_s,
         });
-        T::gemm(
-            MatMut::from_row_major_slice_mut(dh, rows, h),
-            Accum::Replace,
-            MatRef::from_row_major_slice(da_s, rows, g),
-            w_hh,
-            Par::Seq,
-        );
+        // dh_{t-1} = dA_t W_hh and dx_t = dA_t W_ih, while dA_t is in cache.
+        let step = Gemm {
+            m: rows,
+            n: h,
+            k: g,
+            a: da_s,
+            a_rs: g,
+            a_cs: 1,
+            b: w_hh,
+            ldb: width,
+            init: Init::Zero,
+        };
+        step.run(dh, h);
+        if let Some(dx_s) = dx_k.get_mut(d.at(s)) {
+            Gemm {
+                n: i,
+                b: w_ih,
+                ..step
+            }
+            .run(dx_s, i);
+        }
     }
-    let da_m = MatRef::from_row_major_slice(&da, t * rows, g);
-    let mut dwb = buffer(g * (i + h) + g);
-    let (dw, db) = dwb.split_at_mut(g * (i + h));
-    let (dw_ih, dw_hh) = MatMut::from_row_major_slice_mut(dw, g, i + h).split_at_col_mut(i);
-    let x_m = MatRef::from_row_major_slice(&blk.x, t * rows, i);
-    T::gemm(dw_ih, Accum::Replace, da_m.transpose(), x_m, Par::Seq);
-    let h_prev = MatRef::from_row_major_slice(&blk.hs[..t * n], t * rows, h);
-    T::gemm(dw_hh, Accum::Replace, da_m.transpose(), h_prev, Par::Seq);
+    let mut dwb = buffer(g * width + g);
+    let (dw, db) = dwb.split_at_mut(g * width);
+    // [dW_ih dW_hh] = dA^T [X H_{-1}], the first T slots of xh.
+    Gemm {
+        m: g,
+        n: width,
+        k: t * rows,
+        a: &da,
+        a_rs: 1,
+        a_cs: g,
+        b: &blk.xh[..t * rows * width],
+        ldb: width,
+        init: Init::Zero,
+    }
+    .run(dw, width);
+    db.fill(T::zero());
     for row in da.chunks_exact(g) {
         for (acc, &v) in db.iter_mut().zip(row) {
             *acc += v;
         }
     }
-    let mut dxb = buffer(t * rows * i);
-    T::gemm(
-        MatMut::from_row_major_slice_mut(&mut dxb, t * rows, i),
-        Accum::Replace,
-        da_m,
-        w_ih,
-        Par::Seq,
-    );
-    for (s, src) in dxb.chunks_exact(rows * i).enumerate() {
-        dx_k[d.at(s)].copy_from_slice(src);
-    }
-    recycle(dxb);
     recycle(da);
     dwb
 }
@@ -749,12 +821,19 @@ impl<T: Elem> CustomOp3 for LstmScan<T> {
             bail!("fused LSTM: backward before forward");
         };
         let grad_res = grad_res.contiguous()?;
+        let need_dx = x.track_op();
         let (dx, dw, ds) = with_values::<T, _>(w, "fused LSTM", |wv| {
-            with_values::<T, _>(&grad_res, "fused LSTM", |gv| Ok(backward(d, wv, saved, gv)))
+            with_values::<T, _>(&grad_res, "fused LSTM", |gv| {
+                Ok(backward(d, wv, saved, gv, need_dx))
+            })
         })?;
         let dev = x.device();
+        let dx = match need_dx {
+            true => Some(Tensor::from_vec(dx, (d.t, d.b, d.i), dev)?),
+            false => None,
+        };
         Ok((
-            Some(Tensor::from_vec(dx, (d.t, d.b, d.i), dev)?),
+            dx,
             Some(Tensor::from_vec(dw, (4 * d.h, d.i + d.h), dev)?),
             Some(Tensor::from_vec(ds, 2 * d.b * d.h + 4 * d.h, dev)?),
         ))
@@ -855,13 +934,16 @@ mod tests {
     /// and backwards in time.
     #[test]
     fn matches_the_composite_cell() {
-        // Batch 37 spans three row blocks, the last one partial.
+        // Batch 37 spans three row blocks, the last one partial. I and H multiples of 16 take
+        // the AVX-512 products (where the CPU has them); the others take faer.
         for (k, &(t, b, i, h)) in [
             (5, 3, 2, 4),
             (1, 2, 3, 3),
             (4, 1, 1, 2),
             (7, 2, 4, 5),
             (3, 37, 3, 3),
+            (4, 37, 16, 16),
+            (3, 5, 32, 16),
         ]
         .iter()
         .enumerate()

@@ -34,4 +34,5 @@ pub mod cell;
 pub mod demo;
 pub mod fused;
 pub mod layer;
+mod small_gemm;
 pub mod tbptt;

@@ -64,7 +64,7 @@ fn is_test(digits: &[u32]) -> bool {
         h ^= u64::from(d);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h % 10 == 0
+    h.is_multiple_of(10)
 }
 
 /// `batch` random digit strings of length `len` and their reversals (followed by [`EOS`]);

@@ -85,13 +85,13 @@ impl TransformerConfig {
                 "vocab, d_model, ff and layers must be positive",
             ));
         }
-        if self.heads == 0 || self.d_model % self.heads != 0 {
+        if self.heads == 0 || !self.d_model.is_multiple_of(self.heads) {
             return Err(Error::param(
                 "heads",
                 format!("must divide d_model = {}, got {}", self.d_model, self.heads),
             ));
         }
-        if self.d_model % 2 != 0 {
+        if !self.d_model.is_multiple_of(2) {
             return Err(Error::param("d_model", "must be even (sine/cosine pairs)"));
         }
         for (name, t) in [("pad", self.pad), ("bos", self.bos), ("eos", self.eos)] {
