@@ -3,7 +3,12 @@
 //! state with Adam (lr 1e-3) and cross-entropy, and prints `{"seconds": .., "quality": ..}` with
 //! quality the mean training loss of the last epoch (the PyTorch side reports the same).
 //!
-//! Usage: bench_lstm X.npy y.npy T EPOCHS BATCH HIDDEN
+//! With INIT_DIR, both sides start from the same point: every parameter is read from
+//! `INIT_DIR/<name>.npy` (PyTorch's names: `lstm.weight_ih_l0`, ..., `head.bias`), and the rows
+//! are visited in file order (the caller shuffled them), so the two losses can be compared
+//! directly.
+//!
+//! Usage: bench_lstm X.npy y.npy T EPOCHS BATCH HIDDEN [INIT_DIR]
 
 use std::path::Path;
 use std::time::Instant;
@@ -22,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     breadth_nn::prepare_process_for_training();
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 7 {
-        return Err("usage: bench_lstm X.npy y.npy T EPOCHS BATCH HIDDEN".into());
+        return Err("usage: bench_lstm X.npy y.npy T EPOCHS BATCH HIDDEN [INIT_DIR]".into());
     }
     let x = breadth_data::npy::read(Path::new(&args[1]))?;
     let y = breadth_data::npy::read(Path::new(&args[2]))?;
@@ -42,6 +47,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cfg = RecurrentConfig::new(CellKind::Lstm, i, hidden).layers(2);
     let lstm = Recurrent::new(&mut params, "lstm", &cfg, &mut rng, DType::F32)?;
     let head = Linear::new(&mut params, "head", hidden, classes, &mut rng, DType::F32)?;
+    let init_dir = args.get(7).map(Path::new);
+    if let Some(dir) = init_dir {
+        for entry in params.entries() {
+            let (name, var) = (&entry.name, &entry.var);
+            let values = breadth_data::npy::read(&dir.join(format!("{name}.npy")))?;
+            if values.len() != var.elem_count() {
+                return Err(
+                    format!("{name}: {} values, expected {:?}", values.len(), var.dims()).into(),
+                );
+            }
+            let v: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+            var.set(&Tensor::from_vec(v, var.shape(), &Device::Cpu)?)?;
+        }
+    }
     let ce = CrossEntropy {
         label_smoothing: 0.0,
         ignore_index: None,
@@ -54,6 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         epochs,
         batch_size: batch,
         lr: 1e-3,
+        shuffle: init_dir.is_none(),
         ..TrainConfig::default()
     };
     let t0 = Instant::now();

@@ -198,6 +198,7 @@ impl TrainSettings {
             seed: self.seed,
             checkpoint: self.checkpoint.clone(),
             progress: self.progress,
+            shuffle: true,
         }
     }
 

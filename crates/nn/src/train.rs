@@ -96,6 +96,10 @@ pub struct TrainConfig {
     pub checkpoint: Option<Checkpointing>,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// Visit the training rows in a new random order each epoch (the default), or in their
+    /// given order: for data whose order matters, or that was shuffled beforehand (a benchmark
+    /// that feeds two libraries the same batches).
+    pub shuffle: bool,
 }
 
 impl Default for TrainConfig {
@@ -111,6 +115,7 @@ impl Default for TrainConfig {
             seed: 0,
             checkpoint: None,
             progress: false,
+            shuffle: true,
         }
     }
 }
@@ -204,7 +209,9 @@ pub fn train(
         let lr = cfg.schedule.lr(cfg.lr, st.epoch);
         opt.set_lr(lr);
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.shuffle(&mut st.rng);
+        if cfg.shuffle {
+            order.shuffle(&mut st.rng);
+        }
         let mut total = 0.0;
         for chunk in batches(&order, cfg.batch_size) {
             let idx = Tensor::new(chunk, &dev).map_err(terr("batch"))?;
@@ -651,6 +658,33 @@ mod tests {
         assert!(train(&cfg, &params, loss, (&x, &y), None).is_err());
         let short = y.narrow(0, 0, 10).unwrap();
         assert!(train(&config(2, None), &params, loss, (&x, &short), None).is_err());
+    }
+
+    /// Without shuffling every epoch visits the rows in their given order; with it (the
+    /// default) the order changes.
+    #[test]
+    fn shuffle_off_keeps_the_row_order() {
+        let (params, net, x, y) = problem(1);
+        let first_column = x.narrow(1, 0, 1).unwrap().flatten_all().unwrap();
+        let first_column = first_column.to_vec1::<f32>().unwrap();
+        for shuffle in [false, true] {
+            let seen = std::cell::RefCell::new(Vec::new());
+            let loss = |xb: &Tensor, yb: &Tensor, m: &mut Mode<'_>| {
+                let col = xb.narrow(1, 0, 1)?.flatten_all()?.to_vec1::<f32>()?;
+                seen.borrow_mut().extend(col);
+                CrossEntropy::default().apply(&net.forward(xb, m)?, yb)
+            };
+            let cfg = TrainConfig {
+                epochs: 2,
+                batch_size: 16,
+                shuffle,
+                ..TrainConfig::default()
+            };
+            train(&cfg, &params, loss, (&x, &y), None).unwrap();
+            let seen = seen.into_inner();
+            let in_order = seen[..60] == first_column[..] && seen[60..] == first_column[..];
+            assert_eq!(in_order, !shuffle, "shuffle {shuffle}");
+        }
     }
 
     #[test]
