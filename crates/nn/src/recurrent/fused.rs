@@ -27,7 +27,8 @@
 //! $\bar b = \bar A^\top \mathbf 1$.
 //!
 //! **Parallelism.** The rows of a batch never interact, so the batch is cut into fixed blocks of
-//! 16 rows and each block runs everything on its own rayon task: all $T$ steps forward, then
+//! 16 rows and each block runs everything as one task of breadth-nn's CPU pool
+//! ([`crate::matmul`], where the calling thread works too): all $T$ steps forward, then
 //! backward, and its own $\bar W$ and $\bar b$, every GEMM sequential. No synchronisation per
 //! step, no library thread pool nested in the op (a small GEMM split over a pool spins more than
 //! it computes), and the blocks' weight gradients are summed in block order, so results do not
@@ -67,9 +68,8 @@
 
 use std::sync::Mutex;
 
-use crate::matmul::with_values;
+use crate::matmul::{par_chunks_mut, with_values};
 use candle_core::{bail, CpuStorage, CustomOp3, DType, Layout, Result, Shape, Tensor, WithDType};
-use rayon::prelude::*;
 
 use super::cell::State;
 use super::small_gemm::{Gemm, Init};
@@ -494,16 +494,14 @@ fn transposed<T: Elem>(w: &[T], d: Dims) -> Vec<T> {
     const BAND: usize = 16;
     let (g, width) = (4 * d.h, d.i + d.h);
     let mut wt = buffer(width * g);
-    wt.par_chunks_mut(BAND * g)
-        .enumerate()
-        .for_each(|(band, dst)| {
-            let c0 = band * BAND;
-            for (r, row) in w.chunks_exact(width).enumerate() {
-                for (cc, &v) in row[c0..].iter().take(dst.len() / g).enumerate() {
-                    dst[cc * g + r] = v;
-                }
+    par_chunks_mut(&mut wt, BAND * g, |band, dst| {
+        let c0 = band * BAND;
+        for (r, row) in w.chunks_exact(width).enumerate() {
+            for (cc, &v) in row[c0..].iter().take(dst.len() / g).enumerate() {
+                dst[cc * g + r] = v;
             }
-        });
+        }
+    });
     wt
 }
 
@@ -521,11 +519,20 @@ fn forward<T: Elem>(
     let mut out = vec![T::zero(); (t + 1) * bh];
     let (seq, last) = out.split_at_mut(t * bh);
     let wt = transposed(w, d);
-    let blocks = split_blocks(seq, bh, h)
-        .into_par_iter()
-        .zip(last.par_chunks_mut(ROWS * h))
-        .enumerate()
-        .map(|(k, (out_k, c_last))| block_forward(d, k, x, &wt, [h0, c0, bias], out_k, c_last))
+    // One task per block: its rows of the output, of the final c, and its saved activations.
+    let mut tasks: Vec<_> = split_blocks(seq, bh, h)
+        .into_iter()
+        .zip(last.chunks_mut(ROWS * h))
+        .map(|(out_k, c_last)| (out_k, c_last, None))
+        .collect();
+    par_chunks_mut(&mut tasks, 1, |k, task| {
+        let (out_k, c_last, blk) = &mut task[0];
+        let out_k = std::mem::take(out_k);
+        *blk = Some(block_forward(d, k, x, &wt, [h0, c0, bias], out_k, c_last));
+    });
+    let blocks = tasks
+        .into_iter()
+        .map(|(_, _, blk)| blk.expect("every block ran"))
         .collect();
     recycle(wt);
     (out, blocks)
@@ -624,17 +631,22 @@ fn backward<T: Elem>(
     let (dc0, db) = rest.split_at_mut(bh);
     let mut dx_blocks = split_blocks(&mut dx, b * i, i);
     dx_blocks.resize_with(blocks.len(), Vec::new);
-    let partial: Vec<Vec<T>> = dx_blocks
-        .into_par_iter()
-        .zip(dh0.par_chunks_mut(ROWS * h))
-        .zip(dc0.par_chunks_mut(ROWS * h))
-        .zip(blocks.par_iter())
-        .enumerate()
-        .map(|(k, (((dx_k, dh), dc), blk))| block_backward(d, k, w, blk, dout, dx_k, dh, dc))
+    // One task per block: its rows of dx, dh_0 and dc_0, and its [dW | db].
+    let mut tasks: Vec<_> = dx_blocks
+        .into_iter()
+        .zip(dh0.chunks_mut(ROWS * h))
+        .zip(dc0.chunks_mut(ROWS * h))
+        .map(|((dx_k, dh), dc)| (dx_k, dh, dc, Vec::new()))
         .collect();
+    par_chunks_mut(&mut tasks, 1, |k, task| {
+        let (dx_k, dh, dc, dwb) = &mut task[0];
+        let dx_k = std::mem::take(dx_k);
+        *dwb = block_backward(d, k, w, &blocks[k], dout, dx_k, dh, dc);
+    });
+    let partial: Vec<Vec<T>> = tasks.into_iter().map(|task| task.3).collect();
     // Sum the blocks' [dW | db] in block order, cut into column ranges over the pool.
     let mut dwb = vec![T::zero(); nw + 4 * h];
-    dwb.par_chunks_mut(4096).enumerate().for_each(|(c, dst)| {
+    par_chunks_mut(&mut dwb, 4096, |c, dst| {
         for p in &partial {
             for (acc, &v) in dst.iter_mut().zip(&p[c * 4096..]) {
                 *acc += v;
@@ -1000,11 +1012,12 @@ mod tests {
         }
     }
 
-    /// Row blocks run on rayon's pool; outputs and gradients (the weights' summed over blocks)
-    /// are bit for bit the same with 1 and 3 threads.
+    /// Row blocks run on the CPU pool; outputs and gradients (the weights' summed over blocks)
+    /// are bit for bit the same on one thread and on the pool. H = 16 takes the AVX-512 products
+    /// where the CPU has them.
     #[test]
     fn thread_count_does_not_change_results() {
-        let (t, b, i, h, dt) = (4, 37, 2, 3, DType::F32);
+        let (t, b, i, h, dt) = (4, 37, 16, 16, DType::F32);
         let x = Var::from_tensor(&randn(&[t, b, i], 1, dt)).unwrap();
         let w_ih = Var::from_tensor(&randn(&[4 * h, i], 6, dt)).unwrap();
         let w = Var::from_tensor(&randn(&[4 * h, h], 2, dt)).unwrap();
@@ -1013,24 +1026,18 @@ mod tests {
             c: Some(randn(&[b, h], 4, dt)),
         };
         let gy = randn(&[t, b, h], 5, dt);
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let (seq, _) = lstm_scan(&x, &w_ih, &w, None, &s0, false).unwrap();
-                let grads = (&seq * &gy).unwrap().sum_all().unwrap().backward().unwrap();
-                let flat = |v: &Tensor| v.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                (
-                    flat(&seq),
-                    flat(grads.get(&x).unwrap()),
-                    flat(grads.get(&w_ih).unwrap()),
-                    flat(grads.get(&w).unwrap()),
-                )
-            })
+        let run = || {
+            let (seq, _) = lstm_scan(&x, &w_ih, &w, None, &s0, false).unwrap();
+            let grads = (&seq * &gy).unwrap().sum_all().unwrap().backward().unwrap();
+            let flat = |v: &Tensor| v.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            (
+                flat(&seq),
+                flat(grads.get(&x).unwrap()),
+                flat(grads.get(&w_ih).unwrap()),
+                flat(grads.get(&w).unwrap()),
+            )
         };
-        assert_eq!(run(1), run(3));
+        assert_eq!(crate::matmul::on_one_thread(run), run());
     }
 
     /// The branch-free f32 exponential, sigmoid and tanh agree with the standard library.
