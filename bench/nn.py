@@ -178,6 +178,15 @@ lstm_rows = [
         lambda: run_ours(lstm_binary, *lstm_paths, LT, LEPOCHS, LBATCH, LH, LSTM_INIT, threads=2), lstm_peer,
         "torch", "last-epoch loss, same start"),
 ]
+# Matrix-multiply flops per sequence: per layer with input I', forward and the weight gradient
+# 2 T 4H (I' + H) each, dh 2 T 4H H, and dx 2 T 4H I' except for the first layer (data).
+lstm_flops = sum(2 * LT * 4 * LH * ((2 * (inp + LH)) + LH + (inp if layer else 0))
+                 for layer, inp in enumerate([LI, LH]))
 for r in compare("nn_lstm", lstm_rows, repeats=3, peers=("torch",)):
+    gf = lambda s: lstm_flops * n_lstm * LEPOCHS / s / 1e9
+    ours_gf, peer_gf = gf(r["ours_seconds"]), gf(r["peer_seconds"])
+    of_peak = ("" if LSTM_ONLY else
+               f" ({100 * ours_gf / ours_peak:.0f}% / {100 * peer_gf / peer_peak:.0f}% of the peaks above)")
     print(f"{r['model']}: samples/s ours {n_lstm * LEPOCHS / r['ours_seconds']:.0f}, "
-          f"torch {n_lstm * LEPOCHS / r['peer_seconds']:.0f}")
+          f"torch {n_lstm * LEPOCHS / r['peer_seconds']:.0f}; achieved GFLOP/s in the gate GEMMs over "
+          f"the whole step: ours {ours_gf:.1f}, torch {peer_gf:.1f}{of_peak}")
