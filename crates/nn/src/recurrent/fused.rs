@@ -32,7 +32,7 @@
 //! backward, and its own $\bar W$ and $\bar b$, every GEMM sequential. No synchronisation per
 //! step, no library thread pool nested in the op (a small GEMM split over a pool spins more than
 //! it computes), and the blocks' weight gradients are summed in block order, so results do not
-//! depend on the thread count. The f32 GEMMs are our own AVX-512 tiles ([`super::small_gemm`])
+//! depend on the thread count. The f32 GEMMs are our own AVX-512 tiles (`recurrent/small_gemm.rs`)
 //! and the f32 gate loops are compiled for AVX-512 and AVX2 as well, all chosen at run time.
 //!
 //! Shapes: inputs $x$ $(T, B, I)$, $W = [W_{ih} \; W_{hh}]$ $(4H, I + H)$, $s_0 = [h_0; c_0; b]$
